@@ -1,0 +1,1 @@
+"""yousync platform: shared mechanisms for every service."""

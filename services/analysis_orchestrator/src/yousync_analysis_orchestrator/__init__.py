@@ -1,0 +1,1 @@
+"""YouSync analysis_orchestrator service."""

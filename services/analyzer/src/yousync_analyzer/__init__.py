@@ -1,0 +1,1 @@
+"""YouSync analyzer service."""

@@ -1,0 +1,1 @@
+"""YouSync auth service."""

@@ -1,0 +1,1 @@
+"""YouSync catalog service."""

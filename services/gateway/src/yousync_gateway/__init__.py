@@ -1,0 +1,1 @@
+"""YouSync gateway service."""
