@@ -1,0 +1,183 @@
+"""The server's call pipeline, as one grpc.aio interceptor.
+
+For every RPC, in order: request context (request id from `x-request-id`, or a new one), access log,
+Prometheus metrics, authentication (a bearer token, when present, is verified against auth's JWKS and
+the principal exposed through `yousync_platform.context`), and error mapping (a `DomainError` becomes a
+`google.rpc.Status` with `ErrorInfo`; anything unexpected becomes INTERNAL with a generic message and
+a logged traceback). The steps share one wrapper per method so the pipeline costs one interception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from yousync_platform.access_tokens import AccessTokenVerifier, bearer_token
+from yousync_platform.context import new_request_id, principal_var, request_id_var
+from yousync_platform.errors import DomainError, Unauthenticated
+from yousync_platform.metrics import HANDLED, LATENCY
+
+log = logging.getLogger("yousync.access")
+REQUEST_ID_HEADER = "x-request-id"
+_QUIET_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
+
+
+def rich_status(code: grpc.StatusCode, message: str, reason: str, domain: str, metadata: dict[str, str]) -> Any:
+    info = error_details_pb2.ErrorInfo(reason=reason, domain=domain, metadata=metadata)
+    detail = any_pb2.Any()
+    detail.Pack(info)
+    return rpc_status.to_status(status_pb2.Status(code=code.value[0], message=message, details=[detail]))
+
+
+class ServerPipeline(grpc.aio.ServerInterceptor):
+    """Request context, access log, metrics, authentication and error mapping for every call."""
+
+    def __init__(
+        self,
+        *,
+        domain: str,
+        verifier: AccessTokenVerifier | None,
+        public_methods: Iterable[str] = (),
+    ) -> None:
+        self._domain = domain
+        self._verifier = verifier
+        # Methods that ignore an Authorization header (sign-in, refresh, JWKS).
+        self._public = frozenset(public_methods)
+        self._wrapped: dict[str, grpc.RpcMethodHandler] = {}
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return None
+        method: str = handler_call_details.method  # type: ignore[attr-defined]
+        wrapped = self._wrapped.get(method)
+        if wrapped is None or getattr(wrapped, "_origin", None) is not handler:
+            wrapped = self._wrap(method, handler)
+            self._wrapped[method] = wrapped
+        return wrapped
+
+    def _wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        quiet = method.startswith(_QUIET_PREFIXES)
+        authenticate = method not in self._public
+        if handler.unary_unary or handler.stream_unary:
+            inner = handler.unary_unary or handler.stream_unary
+
+            async def unary_response(request: Any, context: grpc.aio.ServicerContext) -> Any:
+                started = time.perf_counter()
+                code = grpc.StatusCode.OK
+                try:
+                    await self._enter(context, authenticate)
+                    return await inner(request, context)
+                except BaseException as exc:
+                    code = _code_of(exc, context)
+                    await self._abort(exc, code, context, method)
+                    raise
+                finally:
+                    self._finish(method, code, started, quiet)
+
+            factory = (
+                grpc.unary_unary_rpc_method_handler if handler.unary_unary else grpc.stream_unary_rpc_method_handler
+            )
+            new = factory(
+                unary_response,
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        else:
+            inner_stream = handler.unary_stream or handler.stream_stream
+
+            async def stream_response(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+                started = time.perf_counter()
+                code = grpc.StatusCode.OK
+                try:
+                    await self._enter(context, authenticate)
+                    async for response in inner_stream(request, context):
+                        yield response
+                except BaseException as exc:
+                    code = _code_of(exc, context)
+                    await self._abort(exc, code, context, method)
+                    raise
+                finally:
+                    self._finish(method, code, started, quiet)
+
+            factory = (
+                grpc.unary_stream_rpc_method_handler
+                if handler.unary_stream
+                else grpc.stream_stream_rpc_method_handler
+            )
+            new = factory(
+                stream_response,
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        new._origin = handler  # type: ignore[attr-defined]
+        return new
+
+    async def _enter(self, context: grpc.aio.ServicerContext, authenticate: bool) -> None:
+        """Set the request id and, when a bearer token came along, the verified principal.
+
+        Each RPC runs in its own task, so the context variables never leak between calls.
+        """
+        request_id = None
+        authorization = None
+        for key, value in context.invocation_metadata() or ():
+            if key == REQUEST_ID_HEADER:
+                request_id = value if isinstance(value, str) and 0 < len(value) <= 128 else None
+            elif key == "authorization":
+                authorization = value
+        request_id_var.set(request_id or new_request_id())
+        if authenticate and authorization is not None:
+            if self._verifier is None:
+                raise Unauthenticated("AUTHENTICATION_UNAVAILABLE", "this service accepts no access tokens")
+            principal_var.set(await self._verifier.verify(bearer_token(str(authorization))))
+
+    async def _abort(
+        self, exc: BaseException, code: grpc.StatusCode, context: grpc.aio.ServicerContext, method: str
+    ) -> None:
+        """Abort the call with a rich status for a domain error or an unexpected one (raises AbortError).
+
+        Cancellation and aborts the handler made itself pass through unchanged.
+        """
+        if isinstance(exc, asyncio.CancelledError | GeneratorExit | grpc.aio.AbortError):
+            return
+        if isinstance(exc, DomainError):
+            status = rich_status(code, exc.message, exc.reason, self._domain, exc.metadata)
+        else:
+            log.error("unhandled error in %s", method, exc_info=exc)
+            status = rich_status(code, "internal error", "INTERNAL", self._domain, {})
+        await context.abort(status.code, status.details, status.trailing_metadata)
+
+    def _finish(self, method: str, code: grpc.StatusCode, started: float, quiet: bool) -> None:
+        elapsed = time.perf_counter() - started
+        LATENCY.labels(method).observe(elapsed)
+        HANDLED.labels(method, code.name).inc()
+        if not quiet:
+            log.info(
+                "rpc",
+                extra={"grpc_method": method, "grpc_code": code.name, "duration_ms": round(elapsed * 1000, 2)},
+            )
+
+
+def _code_of(exc: BaseException, context: grpc.aio.ServicerContext) -> grpc.StatusCode:
+    if isinstance(exc, DomainError):
+        return grpc.StatusCode[exc.code.value]
+    if isinstance(exc, asyncio.CancelledError | GeneratorExit):
+        return grpc.StatusCode.CANCELLED
+    if isinstance(exc, grpc.aio.AbortError):
+        return context.code() or grpc.StatusCode.UNKNOWN  # type: ignore[no-any-return]
+    return grpc.StatusCode.INTERNAL
+
+
+__all__ = ["REQUEST_ID_HEADER", "ServerPipeline", "rich_status"]

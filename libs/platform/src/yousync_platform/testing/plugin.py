@@ -1,0 +1,61 @@
+"""pytest plugin: real PostgreSQL and NATS once per test session, and a fake Google issuer.
+
+Set YOUSYNC_TEST_DATABASE_URL / YOUSYNC_TEST_NATS_URL to use servers you already run instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from yousync_platform.localstack.nats import LocalNats
+from yousync_platform.localstack.postgres import LocalPostgres
+from yousync_platform.testing.google import FakeGoogle
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if url := os.environ.get("YOUSYNC_TEST_DATABASE_URL"):
+        yield url
+        return
+    root = Path(tempfile.mkdtemp(prefix="yousync-test-pg-"))
+    os.chmod(root, 0o755)  # PostgreSQL runs as an unprivileged user when we are root
+    server = LocalPostgres(root / "data")
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def local_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNats]:
+    server = LocalNats(Path(tmp_path_factory.mktemp("nats")))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def nats_url(request: pytest.FixtureRequest) -> str:
+    if url := os.environ.get("YOUSYNC_TEST_NATS_URL"):
+        return url
+    server: LocalNats = request.getfixturevalue("local_nats")
+    return server.url
+
+
+@pytest.fixture(scope="session")
+def fake_google() -> Iterator[FakeGoogle]:
+    google = FakeGoogle().start()
+    try:
+        yield google
+    finally:
+        google.stop()

@@ -1,0 +1,1 @@
+"""Auth's own schema: users, refresh-token families and refresh tokens."""

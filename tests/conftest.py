@@ -1,0 +1,1 @@
+"""Shared test helpers; session-wide servers come from the yousync_platform.testing plugin."""
