@@ -12,7 +12,6 @@ import tempfile
 from pathlib import Path
 
 from alembic import command
-
 from yousync_platform.localstack.postgres import LocalPostgres
 from yousync_platform.migrations import alembic_config, upgrade
 

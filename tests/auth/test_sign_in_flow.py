@@ -6,12 +6,12 @@ import asyncio
 
 import grpc
 import jwt
-
-from tests.auth.conftest import ADMIN_EMAIL, AuthHarness
-from tests.grpc_helpers import expect_error
 from yousync.auth.v1 import auth_pb2
 from yousync.common.v1 import common_pb2
 from yousync_platform.testing.google import FakeGoogle
+
+from tests.auth.conftest import ADMIN_EMAIL, AuthHarness
+from tests.grpc_helpers import expect_error
 
 UNAUTH = grpc.StatusCode.UNAUTHENTICATED
 
@@ -103,11 +103,15 @@ async def test_refresh_reuse_revokes_the_family(auth: AuthHarness, fake_google: 
     rotated = (await auth.stub.Refresh(auth_pb2.RefreshRequest(refresh_token=session.refresh_token))).session
     await asyncio.sleep(auth.settings.refresh_reuse_grace_seconds + 0.2)
     await expect_error(
-        auth.stub.Refresh(auth_pb2.RefreshRequest(refresh_token=session.refresh_token)), UNAUTH, "REFRESH_TOKEN_REUSED"
+        auth.stub.Refresh(auth_pb2.RefreshRequest(refresh_token=session.refresh_token)),
+        UNAUTH,
+        "REFRESH_TOKEN_REUSED",
     )
     # The thief's reuse revoked the family: the legitimate newest token is dead too.
     await expect_error(
-        auth.stub.Refresh(auth_pb2.RefreshRequest(refresh_token=rotated.refresh_token)), UNAUTH, "REFRESH_TOKEN_REVOKED"
+        auth.stub.Refresh(auth_pb2.RefreshRequest(refresh_token=rotated.refresh_token)),
+        UNAUTH,
+        "REFRESH_TOKEN_REVOKED",
     )
     # Another sign-in (another family) is unaffected.
     other = await sign_in(auth, fake_google, sub="9999")

@@ -11,11 +11,11 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from yousync.auth.v1 import auth_pb2
+from yousync_platform.testing.google import FakeGoogle
 
 from tests.auth.conftest import AuthHarness
 from tests.grpc_helpers import expect_error
-from yousync.auth.v1 import auth_pb2
-from yousync_platform.testing.google import FakeGoogle
 
 UNAUTH = grpc.StatusCode.UNAUTHENTICATED
 
@@ -110,8 +110,18 @@ async def test_access_token_required(auth: AuthHarness) -> None:
 
 @pytest.mark.parametrize(
     "authorization",
-    ["", "Bearer", "Bearer ", "Bearer null", "Bearer undefined", "Basic dXNlcjpwYXNz", "Bearer garbage",
-     "Bearer a.b.c", "Bearer ....", "Token abc"],
+    [
+        "",
+        "Bearer",
+        "Bearer ",
+        "Bearer null",
+        "Bearer undefined",
+        "Basic dXNlcjpwYXNz",
+        "Bearer garbage",
+        "Bearer a.b.c",
+        "Bearer ....",
+        "Token abc",
+    ],
 )
 async def test_malformed_authorization_headers(auth: AuthHarness, authorization: str) -> None:
     await expect_error(get_me(auth, authorization), UNAUTH)  # type: ignore[arg-type]
@@ -123,25 +133,29 @@ async def test_access_token_forgeries(auth: AuthHarness, fake_google: FakeGoogle
     kid = jwt.get_unverified_header(session.access_token)["kid"]
     jwks = await auth.stub.GetJwks(auth_pb2.GetJwksRequest())
     public_x = next(k.x for k in jwks.keys if k.kid == kid)
-    now = int(time.time())
-    public_pem = (
-        ed25519.Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(public_x + "=="))
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    public_pem = ed25519.Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(public_x + "==")).public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     cases = {
         "bad-signature": (forge(good, kid), "INVALID_TOKEN"),
         "unknown-kid": (forge(good, "unknown-kid"), "UNKNOWN_KEY_ID"),
-        "no-kid": (jwt.encode(good, ed25519.Ed25519PrivateKey.generate(), algorithm="EdDSA"), "MISSING_KEY_ID"),
+        "no-kid": (
+            jwt.encode(good, ed25519.Ed25519PrivateKey.generate(), algorithm="EdDSA"),
+            "MISSING_KEY_ID",
+        ),
         "alg-none": (unsigned({"alg": "none", "kid": kid}, good), "UNSUPPORTED_ALGORITHM"),
         "hs256-with-public-key": (
-            "{}.{}.{}".format(
-                *_hs256_parts({"alg": "HS256", "kid": kid, "typ": "JWT"}, good, public_pem)
-            ),
+            "{}.{}.{}".format(*_hs256_parts({"alg": "HS256", "kid": kid, "typ": "JWT"}, good, public_pem)),
             "UNSUPPORTED_ALGORITHM",
         ),
         "tampered-payload": (
-            ".".join([session.access_token.split(".")[0], _b64(json.dumps({**good, "roles": ["admin"]}).encode()),
-                      session.access_token.split(".")[2]]),
+            ".".join(
+                [
+                    session.access_token.split(".")[0],
+                    _b64(json.dumps({**good, "roles": ["admin"]}).encode()),
+                    session.access_token.split(".")[2],
+                ]
+            ),
             "INVALID_TOKEN",
         ),
     }

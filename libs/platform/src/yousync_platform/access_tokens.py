@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import jwt
@@ -17,10 +17,10 @@ from yousync_platform.context import Principal
 from yousync_platform.errors import Unauthenticated
 
 ALGORITHM = "EdDSA"
-KeyFetcher = Callable[[], Awaitable[list[Mapping[str, str]]]]
+KeyFetcher = Callable[[], Awaitable[Sequence[Mapping[str, str]]]]
 
 
-def keys_from_jwks(jwks: list[Mapping[str, str]]) -> dict[str, Any]:
+def keys_from_jwks(jwks: Sequence[Mapping[str, str]]) -> dict[str, Any]:
     """kid → public key object, for the Ed25519 keys of a JWKS."""
     keys: dict[str, Any] = {}
     for jwk in jwks:
@@ -57,7 +57,9 @@ class JwksCache:
                 self._keys = keys_from_jwks(await self._fetch())
             except Exception as exc:
                 if not self._keys:
-                    raise Unauthenticated("JWKS_UNAVAILABLE", "cannot verify access tokens right now") from exc
+                    raise Unauthenticated(
+                        "JWKS_UNAVAILABLE", "cannot verify access tokens right now"
+                    ) from exc
             finally:
                 self._fetched_at = time.monotonic()
 
@@ -103,7 +105,9 @@ class AccessTokenVerifier:
         roles = claims.get("roles", [])
         return Principal(
             subject=str(claims["sub"]),
-            roles=frozenset(r for r in roles if isinstance(r, str)) if isinstance(roles, list) else frozenset(),
+            roles=frozenset(r for r in roles if isinstance(r, str))
+            if isinstance(roles, list)
+            else frozenset(),
             email=str(claims.get("email", "")),
         )
 

@@ -37,7 +37,10 @@ class ClientPolicy:
             "retryableStatusCodes": ["UNAVAILABLE"],
         }
         for method in sorted(self.idempotent):
-            entry: dict[str, Any] = {"name": [{"service": self.service, "method": method}], "retryPolicy": retry}
+            entry: dict[str, Any] = {
+                "name": [{"service": self.service, "method": method}],
+                "retryPolicy": retry,
+            }
             if method not in self.streaming:
                 entry["timeout"] = f"{self.timeout_seconds}s"
             configs.append(entry)
@@ -85,7 +88,12 @@ def open_channel(target: str, policy: ClientPolicy) -> grpc.aio.Channel:
             ("grpc.keepalive_time_ms", 30_000),
             ("grpc.lb_policy_name", "round_robin"),
         ],
-        interceptors=[_RequestIdUnaryUnary(), _RequestIdUnaryStream(), _RequestIdStreamUnary(), _RequestIdStreamStream()],
+        interceptors=[
+            _RequestIdUnaryUnary(),
+            _RequestIdUnaryStream(),
+            _RequestIdStreamUnary(),
+            _RequestIdStreamStream(),
+        ],
     )
 
 
@@ -106,4 +114,3 @@ class Channels:
         for channel in self._channels.values():
             await channel.close()
         self._channels.clear()
-

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from pydantic import SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,8 @@ class ServiceSettings(BaseSettings):
     def public_view(self) -> dict[str, Any]:
         """Settings with secrets masked, safe to log."""
         return {
-            key: ("***" if isinstance(value, SecretStr) else value) for key, value in self.model_dump().items()
+            key: ("***" if isinstance(value, SecretStr) else value)
+            for key, value in self.model_dump().items()
         }
 
 
@@ -52,5 +54,7 @@ def load_settings(cls: type[S], **overrides: Any) -> S:
             for e in exc.errors()
         )
         raise SystemExit(f"invalid settings: {problems}") from None
+    except SettingsError as exc:
+        raise SystemExit(f"invalid settings: {exc}") from None
     log.info("settings loaded", extra={"settings": settings.public_view()})
     return settings

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
-from yousync_auth.server import MIGRATIONS, create_server
-from yousync_auth.settings import AuthSettings
 from yousync_platform.logging import configure_logging
 from yousync_platform.metrics import serve_metrics
 from yousync_platform.migrations import upgrade
 from yousync_platform.server import run_until_terminated
 from yousync_platform.settings import load_settings
+
+from yousync_auth.server import MIGRATIONS, create_server
+from yousync_auth.settings import AuthSettings
 
 
 async def serve(settings: AuthSettings) -> None:

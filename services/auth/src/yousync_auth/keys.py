@@ -24,8 +24,11 @@ def _b64(data: bytes) -> str:
 def public_jwk(key: Ed25519PublicKey) -> dict[str, str]:
     """The key as a JWK, with its RFC 7638 thumbprint as `kid`."""
     x = _b64(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
-    thumbprint = _b64(hashlib.sha256(json.dumps({"crv": "Ed25519", "kty": "OKP", "x": x}, separators=(",", ":"),
-                                                  sort_keys=True).encode()).digest())
+    thumbprint = _b64(
+        hashlib.sha256(
+            json.dumps({"crv": "Ed25519", "kty": "OKP", "x": x}, separators=(",", ":"), sort_keys=True).encode()
+        ).digest()
+    )
     return {"kty": "OKP", "crv": "Ed25519", "x": x, "kid": thumbprint, "alg": "EdDSA", "use": "sig"}
 
 

@@ -8,11 +8,12 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from yousync_platform.errors import NotFound, PermissionDenied, Unauthenticated
+
 from yousync_auth.db.uow import AuthUnitOfWork
 from yousync_auth.domain import Session, User
 from yousync_auth.google import GoogleIdTokenVerifier
 from yousync_auth.keys import SigningKeys
-from yousync_platform.errors import NotFound, PermissionDenied, Unauthenticated
 
 REFRESH_TOKEN_BYTES = 32
 _MAX_REFRESH_TOKEN_LENGTH = 128
@@ -142,7 +143,11 @@ class AuthService:
         refresh_expires = now + self._policy.refresh_ttl
         await uow.refresh_tokens.add(family_id, hash_refresh_token(refresh_token), refresh_expires)  # type: ignore[arg-type]
         access_token, access_expires = self._keys.issue_access_token(
-            user, issuer=self._policy.issuer, audience=self._policy.audience, ttl=self._policy.access_ttl, now=now
+            user,
+            issuer=self._policy.issuer,
+            audience=self._policy.audience,
+            ttl=self._policy.access_ttl,
+            now=now,
         )
         return Session(
             access_token=access_token,

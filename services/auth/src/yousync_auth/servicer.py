@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import grpc
-
 from yousync.auth.v1 import auth_pb2, auth_pb2_grpc
-from yousync_auth.convert import session_pb, user_pb
-from yousync_auth.service import AuthService
 from yousync_platform.context import require_principal
 
-Context = grpc.aio.ServicerContext[object, object]
+from yousync_auth.convert import session_pb, user_pb
+from yousync_auth.service import AuthService
 
 
 class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
@@ -17,24 +15,32 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         self._service = service
 
     async def SignInWithGoogle(
-        self, request: auth_pb2.SignInWithGoogleRequest, context: Context
+        self, request: auth_pb2.SignInWithGoogleRequest, context: grpc.aio.ServicerContext
     ) -> auth_pb2.SignInWithGoogleResponse:
         session = await self._service.sign_in_with_google(request.id_token)
         return auth_pb2.SignInWithGoogleResponse(session=session_pb(session))
 
-    async def DevSignIn(self, request: auth_pb2.DevSignInRequest, context: Context) -> auth_pb2.DevSignInResponse:
+    async def DevSignIn(
+        self, request: auth_pb2.DevSignInRequest, context: grpc.aio.ServicerContext
+    ) -> auth_pb2.DevSignInResponse:
         session = await self._service.dev_sign_in(request.email, request.display_name)
         return auth_pb2.DevSignInResponse(session=session_pb(session))
 
-    async def Refresh(self, request: auth_pb2.RefreshRequest, context: Context) -> auth_pb2.RefreshResponse:
+    async def Refresh(
+        self, request: auth_pb2.RefreshRequest, context: grpc.aio.ServicerContext
+    ) -> auth_pb2.RefreshResponse:
         return auth_pb2.RefreshResponse(session=session_pb(await self._service.refresh(request.refresh_token)))
 
-    async def SignOut(self, request: auth_pb2.SignOutRequest, context: Context) -> auth_pb2.SignOutResponse:
+    async def SignOut(
+        self, request: auth_pb2.SignOutRequest, context: grpc.aio.ServicerContext
+    ) -> auth_pb2.SignOutResponse:
         await self._service.sign_out(request.refresh_token)
         return auth_pb2.SignOutResponse()
 
-    async def GetMe(self, request: auth_pb2.GetMeRequest, context: Context) -> auth_pb2.User:
+    async def GetMe(self, request: auth_pb2.GetMeRequest, context: grpc.aio.ServicerContext) -> auth_pb2.User:
         return user_pb(await self._service.get_user(require_principal().subject))
 
-    async def GetJwks(self, request: auth_pb2.GetJwksRequest, context: Context) -> auth_pb2.GetJwksResponse:
+    async def GetJwks(
+        self, request: auth_pb2.GetJwksRequest, context: grpc.aio.ServicerContext
+    ) -> auth_pb2.GetJwksResponse:
         return auth_pb2.GetJwksResponse(keys=[auth_pb2.Jwk(**jwk) for jwk in self._service.jwks()])

@@ -7,6 +7,7 @@ when their folder is not (a checkout under /root, say).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import shutil
@@ -40,13 +41,11 @@ def _binaries() -> Path:
     if not (copy / "bin" / "postgres").exists():
         staging = Path(tempfile.mkdtemp(prefix="pginstall-", dir=tempfile.gettempdir()))
         shutil.copytree(install, staging / "pg", symlinks=True)
-        os.chmod(staging, 0o755)
-        try:
+        os.chmod(staging, 0o755)  # noqa: S103 - the unprivileged postgres user runs these binaries
+        with contextlib.suppress(OSError):  # another process won the race
             (staging / "pg").rename(copy)
-        except OSError:  # another process won the race
-            pass
         shutil.rmtree(staging, ignore_errors=True)
-    os.chmod(copy, 0o755)
+    os.chmod(copy, 0o755)  # noqa: S103 - the unprivileged postgres user runs these binaries
     return copy / "bin"
 
 
@@ -94,8 +93,17 @@ class LocalPostgres:
         if not (pgdata / "PG_VERSION").exists():
             subprocess.run(
                 _as_unprivileged(
-                    [str(self.bin / "initdb"), "-D", str(pgdata), "-U", self.user, "--auth=trust",
-                     "--encoding=UTF8", "--no-sync", "--no-instructions"]
+                    [
+                        str(self.bin / "initdb"),
+                        "-D",
+                        str(pgdata),
+                        "-U",
+                        self.user,
+                        "--auth=trust",
+                        "--encoding=UTF8",
+                        "--no-sync",
+                        "--no-instructions",
+                    ]
                 ),
                 check=True,
                 stdout=subprocess.DEVNULL,
@@ -104,10 +112,27 @@ class LocalPostgres:
         log = open(self.data_dir / "postgres.log", "ab")  # noqa: SIM115 - lives as long as the server
         self.process = subprocess.Popen(
             _as_unprivileged(
-                [str(self.bin / "postgres"), "-D", str(pgdata), "-p", str(self.port),
-                 "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.data_dir}",
-                 "-c", "max_connections=300", "-c", "fsync=off", "-c", "synchronous_commit=off",
-                 "-c", "full_page_writes=off", "-c", "shared_buffers=128MB"]
+                [
+                    str(self.bin / "postgres"),
+                    "-D",
+                    str(pgdata),
+                    "-p",
+                    str(self.port),
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    f"unix_socket_directories={self.data_dir}",
+                    "-c",
+                    "max_connections=300",
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "synchronous_commit=off",
+                    "-c",
+                    "full_page_writes=off",
+                    "-c",
+                    "shared_buffers=128MB",
+                ]
             ),
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -133,8 +158,18 @@ class LocalPostgres:
             time.sleep(0.1)
 
     def _psql(self, query: str, check_create: bool = False) -> None:
-        base = [str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user, "-d", "postgres",
-                "-tAc"]
+        base = [
+            str(self.bin / "psql"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            self.user,
+            "-d",
+            "postgres",
+            "-tAc",
+        ]
         out = subprocess.run([*base, query], check=True, capture_output=True, text=True).stdout.strip()
         if check_create and out != "1":
             subprocess.run([*base, "CREATE DATABASE yousync"], check=True, capture_output=True)

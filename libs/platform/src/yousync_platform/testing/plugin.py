@@ -24,7 +24,7 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
         return
     root = Path(tempfile.mkdtemp(prefix="yousync-test-pg-"))
-    os.chmod(root, 0o755)  # PostgreSQL runs as an unprivileged user when we are root
+    os.chmod(root, 0o755)  # noqa: S103 - PostgreSQL runs as an unprivileged user when we are root
     server = LocalPostgres(root / "data")
     server.start()
     try:
@@ -59,3 +59,18 @@ def fake_google() -> Iterator[FakeGoogle]:
         yield google
     finally:
         google.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint_url() -> Iterator[str]:
+    """An S3 API (moto server mode) on 127.0.0.1; any credentials work. YOUSYNC_TEST_S3_URL overrides."""
+    if url := os.environ.get("YOUSYNC_TEST_S3_URL"):
+        yield url
+        return
+    from yousync_platform.testing.s3 import LocalS3
+
+    server = LocalS3().start()
+    try:
+        yield server.endpoint_url
+    finally:
+        server.stop()

@@ -10,10 +10,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from yousync_platform.errors import AlreadyExists
 
 from yousync_auth.db.models import RefreshFamilyRow, RefreshTokenRow, UserRow
 from yousync_auth.domain import User
-from yousync_platform.errors import AlreadyExists
 
 
 def _user(row: UserRow) -> User:
@@ -62,17 +62,21 @@ class UserRepository:
         if row is None:
             inserted = await self._session.scalar(
                 insert(UserRow)
-                .values(id=uuid.uuid4(), google_subject=subject, email=email, display_name=name,
-                        picture_url=picture, roles=roles)
+                .values(
+                    id=uuid.uuid4(),
+                    google_subject=subject,
+                    email=email,
+                    display_name=name,
+                    picture_url=picture,
+                    roles=roles,
+                )
                 .on_conflict_do_nothing()
                 .returning(UserRow)
             )
             if inserted is not None:
                 return _user(inserted)
             # Lost a race with a concurrent sign-in of the same subject, or the e-mail is taken.
-            row = await self._session.scalar(
-                select(UserRow).where(UserRow.google_subject == subject).with_for_update()
-            )
+            row = await self._session.scalar(select(UserRow).where(UserRow.google_subject == subject).with_for_update())
             if row is None and link_by_email:
                 row = await self._session.scalar(
                     select(UserRow).where(UserRow.email == email, UserRow.google_subject.is_(None)).with_for_update()
@@ -142,15 +146,21 @@ class RefreshTokenRepository:
 
     async def find(self, token_hash: bytes) -> SpentToken | None:
         row = await self._session.execute(
-            select(RefreshTokenRow.family_id, RefreshTokenRow.used_at, RefreshTokenRow.expires_at,
-                   RefreshFamilyRow.revoked_at)
+            select(
+                RefreshTokenRow.family_id,
+                RefreshTokenRow.used_at,
+                RefreshTokenRow.expires_at,
+                RefreshFamilyRow.revoked_at,
+            )
             .join(RefreshFamilyRow, RefreshFamilyRow.id == RefreshTokenRow.family_id)
             .where(RefreshTokenRow.token_hash == token_hash)
         )
         found = row.one_or_none()
         if found is None:
             return None
-        return SpentToken(family_id=found[0], used_at=found[1], expires_at=found[2], family_revoked=found[3] is not None)
+        return SpentToken(
+            family_id=found[0], used_at=found[1], expires_at=found[2], family_revoked=found[3] is not None
+        )
 
     async def revoke_family(self, family_id: uuid.UUID, reason: str, now: dt.datetime) -> None:
         await self._session.execute(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Self
 
-from yousync_auth.db.repository import RefreshTokenRepository, UserRepository
 from yousync_platform.db import UnitOfWork
+
+from yousync_auth.db.repository import RefreshTokenRepository, UserRepository
 
 
 class AuthUnitOfWork(UnitOfWork):

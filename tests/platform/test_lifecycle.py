@@ -1,0 +1,80 @@
+"""Graceful shutdown: health flips to NOT_SERVING, in-flight calls finish, then the server stops."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from yousync.auth.v1 import auth_pb2
+from yousync_auth.keys import generate_private_pem
+from yousync_platform.localstack.ports import free_port
+from yousync_platform.testing.google import FakeGoogle
+
+from tests.platform.conftest import start_probe, stub_for
+
+
+async def test_stop_flips_health_then_drains_in_flight_calls() -> None:
+    probe = await start_probe()
+    async with grpc.aio.insecure_channel(probe.target) as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+        slow = asyncio.ensure_future(stub_for(channel).DevSignIn(auth_pb2.DevSignInRequest(email="sleep:1.0")))
+        await asyncio.sleep(0.2)
+        stopping = asyncio.create_task(probe.server.stop(grace=5, drain_seconds=0.5))
+        await asyncio.sleep(0.1)
+        reply = await health.Check(health_pb2.HealthCheckRequest(service=""))
+        assert reply.status == health_pb2.HealthCheckResponse.NOT_SERVING
+        assert (await slow).session.token_type == "slept", "the in-flight call finished within the grace"
+        await stopping
+        try:
+            await stub_for(channel).DevSignIn(auth_pb2.DevSignInRequest(email="rid"), timeout=1)
+        except grpc.aio.AioRpcError as error:
+            assert error.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+        else:
+            raise AssertionError("a stopped server answered")
+    await probe.channels.close()
+
+
+async def test_sigterm_stops_the_auth_process_gracefully(postgres_url: str, fake_google: FakeGoogle) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "AUTH_DATABASE_URL": postgres_url,
+        "AUTH_SIGNING_KEY": generate_private_pem(),
+        "AUTH_GOOGLE_CLIENT_IDS": fake_google.client_id,
+        "AUTH_GOOGLE_CERTS_URL": fake_google.certs_url,
+        "AUTH_GRPC_PORT": str(port),
+        "AUTH_GRACE_SECONDS": "3",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "yousync_auth"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            health = health_pb2_grpc.HealthStub(channel)
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    reply = await health.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
+                    if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                        break
+                except grpc.aio.AioRpcError:
+                    pass
+                assert time.monotonic() < deadline, "auth did not become SERVING"
+                await asyncio.sleep(0.1)
+            process.send_signal(signal.SIGTERM)
+            await asyncio.sleep(0.3)
+            reply = await health.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
+            assert reply.status == health_pb2.HealthCheckResponse.NOT_SERVING
+        assert process.wait(15) == 0
+        stderr = process.stderr.read().decode() if process.stderr else ""
+        assert '"message": "stopped"' in stderr
+        assert "AUTH_SIGNING_KEY" not in stderr and "BEGIN PRIVATE KEY" not in stderr, "secrets never logged"
+    finally:
+        if process.poll() is None:
+            process.kill()
