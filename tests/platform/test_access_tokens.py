@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import time
 
 from yousync_auth.domain import User
 from yousync_auth.keys import SigningKeys, generate_private_pem
@@ -52,3 +54,24 @@ async def test_unknown_kid_triggers_one_refetch_and_rotation_works() -> None:
     assert fetches == 2, "an unknown kid refetched the keys once"
     assert (await verifier.verify(token(old))).subject == "u1", "the retired key still verifies"
     assert fetches == 2
+
+
+async def test_cached_token_still_expires() -> None:
+    keys = SigningKeys(generate_private_pem())
+
+    async def fetch() -> list[dict[str, str]]:
+        return keys.jwks
+
+    verifier = AccessTokenVerifier(JwksCache(fetch), issuer="i", audience="a", leeway_seconds=0)
+    now = dt.datetime.now(dt.UTC)
+    token, expires = keys.issue_access_token(USER, issuer="i", audience="a", ttl=dt.timedelta(seconds=2), now=now)
+    assert (await verifier.verify(token)).subject == "u1"
+    await asyncio.sleep(max(0.0, int(expires.timestamp()) + 0.05 - time.time()))
+    from yousync_platform.errors import Unauthenticated
+
+    try:
+        await verifier.verify(token)
+    except Unauthenticated as error:
+        assert error.reason == "TOKEN_EXPIRED"
+    else:
+        raise AssertionError("an expired token was accepted from the cache")

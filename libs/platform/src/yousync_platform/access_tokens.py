@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
@@ -65,15 +66,44 @@ class JwksCache:
 
 
 class AccessTokenVerifier:
-    """Turns a bearer token into a `Principal`, or raises `Unauthenticated`."""
+    """Turns a bearer token into a `Principal`, or raises `Unauthenticated`.
 
-    def __init__(self, keys: JwksCache, *, issuer: str, audience: str, leeway_seconds: float = 10.0):
+    Tokens that verified are remembered (bounded LRU) until they expire, so a client that reuses its
+    token pays for the signature check once, not on every call.
+    """
+
+    def __init__(
+        self,
+        keys: JwksCache,
+        *,
+        issuer: str,
+        audience: str,
+        leeway_seconds: float = 10.0,
+        cache_size: int = 10_000,
+    ):
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway_seconds
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._cache_size = cache_size
 
     async def verify(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is not None:
+            principal, expires = cached
+            if time.time() < expires + self._leeway:
+                self._verified.move_to_end(token)
+                return principal
+            del self._verified[token]
+            raise Unauthenticated("TOKEN_EXPIRED", "access token expired")
+        principal, expires = await self._verify_signature(token)
+        self._verified[token] = (principal, expires)
+        if len(self._verified) > self._cache_size:
+            self._verified.popitem(last=False)
+        return principal
+
+    async def _verify_signature(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -103,13 +133,12 @@ class AccessTokenVerifier:
         if claims.get("typ") != "access":
             raise Unauthenticated("WRONG_TOKEN_TYPE", "not an access token")
         roles = claims.get("roles", [])
-        return Principal(
+        principal = Principal(
             subject=str(claims["sub"]),
-            roles=frozenset(r for r in roles if isinstance(r, str))
-            if isinstance(roles, list)
-            else frozenset(),
+            roles=frozenset(r for r in roles if isinstance(r, str)) if isinstance(roles, list) else frozenset(),
             email=str(claims.get("email", "")),
         )
+        return principal, float(claims["exp"])
 
 
 def bearer_token(authorization: str) -> str:
