@@ -1,1 +1,6 @@
-"""YouSync analyzer service."""
+"""YouSync analyzer: the reference analysis model server (CPU scoring over a bidirectional stream).
+
+Kept free of heavy imports so that pool workers can set their thread limits before numpy loads.
+"""
+
+MODEL_VERSION = "yousync-cpu-scorer/1.0.0 (pocketsphinx-en-us, parselmouth)"

@@ -32,6 +32,7 @@ class RerecordReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     RERECORD_REASON_CLIPPING: _ClassVar[RerecordReason]
     RERECORD_REASON_TOO_SHORT: _ClassVar[RerecordReason]
     RERECORD_REASON_WRONG_OR_INCOMPLETE_LINE: _ClassVar[RerecordReason]
+    RERECORD_REASON_TOO_NOISY: _ClassVar[RerecordReason]
 
 class FailureReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -73,6 +74,7 @@ RERECORD_REASON_NOISE_ONLY: RerecordReason
 RERECORD_REASON_CLIPPING: RerecordReason
 RERECORD_REASON_TOO_SHORT: RerecordReason
 RERECORD_REASON_WRONG_OR_INCOMPLETE_LINE: RerecordReason
+RERECORD_REASON_TOO_NOISY: RerecordReason
 FAILURE_REASON_UNSPECIFIED: FailureReason
 FAILURE_REASON_UNSUPPORTED_FORMAT: FailureReason
 FAILURE_REASON_TOO_LONG: FailureReason
@@ -231,7 +233,7 @@ class Miscue(_message.Message):
     def __init__(self, type: _Optional[_Union[MiscueType, str]] = ..., expected: _Optional[str] = ..., recognized: _Optional[str] = ..., word_index: _Optional[int] = ...) -> None: ...
 
 class PitchComparison(_message.Message):
-    __slots__ = ("reference", "take", "correlation", "rms_semitones", "max_divergence_word", "max_divergence_seconds", "take_hz")
+    __slots__ = ("reference", "take", "correlation", "rms_semitones", "max_divergence_word", "max_divergence_seconds", "take_hz", "warped_by")
     REFERENCE_FIELD_NUMBER: _ClassVar[int]
     TAKE_FIELD_NUMBER: _ClassVar[int]
     CORRELATION_FIELD_NUMBER: _ClassVar[int]
@@ -239,6 +241,7 @@ class PitchComparison(_message.Message):
     MAX_DIVERGENCE_WORD_FIELD_NUMBER: _ClassVar[int]
     MAX_DIVERGENCE_SECONDS_FIELD_NUMBER: _ClassVar[int]
     TAKE_HZ_FIELD_NUMBER: _ClassVar[int]
+    WARPED_BY_FIELD_NUMBER: _ClassVar[int]
     reference: _containers.RepeatedCompositeFieldContainer[_common_pb2.PitchPoint]
     take: _containers.RepeatedCompositeFieldContainer[_common_pb2.PitchPoint]
     correlation: float
@@ -246,7 +249,8 @@ class PitchComparison(_message.Message):
     max_divergence_word: str
     max_divergence_seconds: float
     take_hz: _containers.RepeatedCompositeFieldContainer[_common_pb2.PitchPoint]
-    def __init__(self, reference: _Optional[_Iterable[_Union[_common_pb2.PitchPoint, _Mapping]]] = ..., take: _Optional[_Iterable[_Union[_common_pb2.PitchPoint, _Mapping]]] = ..., correlation: _Optional[float] = ..., rms_semitones: _Optional[float] = ..., max_divergence_word: _Optional[str] = ..., max_divergence_seconds: _Optional[float] = ..., take_hz: _Optional[_Iterable[_Union[_common_pb2.PitchPoint, _Mapping]]] = ...) -> None: ...
+    warped_by: str
+    def __init__(self, reference: _Optional[_Iterable[_Union[_common_pb2.PitchPoint, _Mapping]]] = ..., take: _Optional[_Iterable[_Union[_common_pb2.PitchPoint, _Mapping]]] = ..., correlation: _Optional[float] = ..., rms_semitones: _Optional[float] = ..., max_divergence_word: _Optional[str] = ..., max_divergence_seconds: _Optional[float] = ..., take_hz: _Optional[_Iterable[_Union[_common_pb2.PitchPoint, _Mapping]]] = ..., warped_by: _Optional[str] = ...) -> None: ...
 
 class ExpressivenessFeatures(_message.Message):
     __slots__ = ("pitch_range_semitones", "energy_range_db", "speaking_rate_wps", "pause_seconds", "duration_seconds")
@@ -281,16 +285,18 @@ class Timing(_message.Message):
     def __init__(self, pace_ratio: _Optional[float] = ..., mean_abs_onset_delta_seconds: _Optional[float] = ...) -> None: ...
 
 class QualityReport(_message.Message):
-    __slots__ = ("speech_fraction", "snr_db", "clipped_fraction", "duration_seconds")
+    __slots__ = ("speech_fraction", "snr_db", "clipped_fraction", "duration_seconds", "voiced_fraction")
     SPEECH_FRACTION_FIELD_NUMBER: _ClassVar[int]
     SNR_DB_FIELD_NUMBER: _ClassVar[int]
     CLIPPED_FRACTION_FIELD_NUMBER: _ClassVar[int]
     DURATION_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    VOICED_FRACTION_FIELD_NUMBER: _ClassVar[int]
     speech_fraction: float
     snr_db: float
     clipped_fraction: float
     duration_seconds: float
-    def __init__(self, speech_fraction: _Optional[float] = ..., snr_db: _Optional[float] = ..., clipped_fraction: _Optional[float] = ..., duration_seconds: _Optional[float] = ...) -> None: ...
+    voiced_fraction: float
+    def __init__(self, speech_fraction: _Optional[float] = ..., snr_db: _Optional[float] = ..., clipped_fraction: _Optional[float] = ..., duration_seconds: _Optional[float] = ..., voiced_fraction: _Optional[float] = ...) -> None: ...
 
 class AnalysisResult(_message.Message):
     __slots__ = ("model_version", "verdict", "rerecord_reason", "scores", "words", "miscues", "pitch", "expressiveness", "timing", "quality", "feedback", "recognized_text", "detected_format")

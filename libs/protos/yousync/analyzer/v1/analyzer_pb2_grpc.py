@@ -38,8 +38,21 @@ class AnalyzerServiceStub:
     `take_audio` chunks (each ≤ 64 KiB) and finally `end_of_input`.
     3. The server streams `progress` events (stages in order, progress 0–100, never decreasing),
     then exactly one terminal event, `result` or `failure`, and closes the stream.
-    Protocol violations end the stream with INVALID_ARGUMENT; a saturated server answers
-    RESOURCE_EXHAUSTED before accepting; a cancelled call stops the work.
+    Protocol violations (no `start` first, a second `start`, reference audio after take audio, a chunk
+    over 64 KiB, the stream closed before `end_of_input`) end the stream with INVALID_ARGUMENT
+    (ErrorInfo reason PROTOCOL_VIOLATION); a saturated server answers RESOURCE_EXHAUSTED (reason
+    ANALYZER_SATURATED) before `accepted`; a cancelled call stops the work at the next stage.
+    Problems with the audio itself are not errors but a `failure` event (UNSUPPORTED_FORMAT, TOO_LONG,
+    TOO_LARGE, UNDECODABLE, INVALID_REFERENCE, UNSUPPORTED_LANGUAGE); a take that cannot be scored
+    fairly is a `result` with verdict RERECORD and a reason.
+    Scores (all 0–100, formulas in the reference server's modules):
+    pronunciation = mean per-word forced-alignment score (logistic of the score per frame), omitted
+    words counting 0;
+    intonation    = 100 · max(r,0)^0.7 · (1 − min(rms/8,1))^0.5 · range_match^0.5 on semitone curves
+    relative to each speaker's median, warped by the word alignments;
+    expressiveness = weighted similarity of pitch range, energy range, rate, pauses, duration;
+    timing        = 100 · exp(−mean|onset delta|/0.5)^0.5 · exp(−|ln pace|/0.25)^0.5;
+    overall       = 0.35 pronunciation + 0.25 intonation + 0.20 expressiveness + 0.20 timing.
     """
 
     def __init__(self, channel):
@@ -68,8 +81,21 @@ class AnalyzerServiceServicer:
     `take_audio` chunks (each ≤ 64 KiB) and finally `end_of_input`.
     3. The server streams `progress` events (stages in order, progress 0–100, never decreasing),
     then exactly one terminal event, `result` or `failure`, and closes the stream.
-    Protocol violations end the stream with INVALID_ARGUMENT; a saturated server answers
-    RESOURCE_EXHAUSTED before accepting; a cancelled call stops the work.
+    Protocol violations (no `start` first, a second `start`, reference audio after take audio, a chunk
+    over 64 KiB, the stream closed before `end_of_input`) end the stream with INVALID_ARGUMENT
+    (ErrorInfo reason PROTOCOL_VIOLATION); a saturated server answers RESOURCE_EXHAUSTED (reason
+    ANALYZER_SATURATED) before `accepted`; a cancelled call stops the work at the next stage.
+    Problems with the audio itself are not errors but a `failure` event (UNSUPPORTED_FORMAT, TOO_LONG,
+    TOO_LARGE, UNDECODABLE, INVALID_REFERENCE, UNSUPPORTED_LANGUAGE); a take that cannot be scored
+    fairly is a `result` with verdict RERECORD and a reason.
+    Scores (all 0–100, formulas in the reference server's modules):
+    pronunciation = mean per-word forced-alignment score (logistic of the score per frame), omitted
+    words counting 0;
+    intonation    = 100 · max(r,0)^0.7 · (1 − min(rms/8,1))^0.5 · range_match^0.5 on semitone curves
+    relative to each speaker's median, warped by the word alignments;
+    expressiveness = weighted similarity of pitch range, energy range, rate, pauses, duration;
+    timing        = 100 · exp(−mean|onset delta|/0.5)^0.5 · exp(−|ln pace|/0.25)^0.5;
+    overall       = 0.35 pronunciation + 0.25 intonation + 0.20 expressiveness + 0.20 timing.
     """
 
     def Analyze(self, request_iterator, context):
@@ -107,8 +133,21 @@ class AnalyzerService:
     `take_audio` chunks (each ≤ 64 KiB) and finally `end_of_input`.
     3. The server streams `progress` events (stages in order, progress 0–100, never decreasing),
     then exactly one terminal event, `result` or `failure`, and closes the stream.
-    Protocol violations end the stream with INVALID_ARGUMENT; a saturated server answers
-    RESOURCE_EXHAUSTED before accepting; a cancelled call stops the work.
+    Protocol violations (no `start` first, a second `start`, reference audio after take audio, a chunk
+    over 64 KiB, the stream closed before `end_of_input`) end the stream with INVALID_ARGUMENT
+    (ErrorInfo reason PROTOCOL_VIOLATION); a saturated server answers RESOURCE_EXHAUSTED (reason
+    ANALYZER_SATURATED) before `accepted`; a cancelled call stops the work at the next stage.
+    Problems with the audio itself are not errors but a `failure` event (UNSUPPORTED_FORMAT, TOO_LONG,
+    TOO_LARGE, UNDECODABLE, INVALID_REFERENCE, UNSUPPORTED_LANGUAGE); a take that cannot be scored
+    fairly is a `result` with verdict RERECORD and a reason.
+    Scores (all 0–100, formulas in the reference server's modules):
+    pronunciation = mean per-word forced-alignment score (logistic of the score per frame), omitted
+    words counting 0;
+    intonation    = 100 · max(r,0)^0.7 · (1 − min(rms/8,1))^0.5 · range_match^0.5 on semitone curves
+    relative to each speaker's median, warped by the word alignments;
+    expressiveness = weighted similarity of pitch range, energy range, rate, pauses, duration;
+    timing        = 100 · exp(−mean|onset delta|/0.5)^0.5 · exp(−|ln pace|/0.25)^0.5;
+    overall       = 0.35 pronunciation + 0.25 intonation + 0.20 expressiveness + 0.20 timing.
     """
 
     @staticmethod

@@ -1,0 +1,87 @@
+"""Sniff the container from the bytes and decode any browser/phone recording to 16 kHz mono float32.
+
+PyAV (FFmpeg inside the wheel) reads WAV, WebM/Opus (also MediaRecorder's cue-less streams),
+Ogg/Opus and Ogg/Vorbis, MP3, M4A/MP4 AAC and FLAC. Labels are never trusted: the format is sniffed
+from the first bytes, and anything else is UNSUPPORTED_FORMAT. Duration is capped while decoding
+(a few MB of Opus can hold hours), so a long input stops early instead of filling memory.
+"""
+
+from __future__ import annotations
+
+import io
+
+import av
+import numpy as np
+
+from yousync_analyzer.domain import SAMPLE_RATE, AnalysisFailed, AudioFormat, Decoded, FailureReason
+
+# FFmpeg demuxer for each sniffed format.
+_DEMUXERS = {
+    AudioFormat.WAV: "wav",
+    AudioFormat.WEBM: "matroska",
+    AudioFormat.OGG: "ogg",
+    AudioFormat.MP3: "mp3",
+    AudioFormat.MP4: "mov",
+    AudioFormat.FLAC: "flac",
+}
+
+
+def sniff(data: bytes) -> AudioFormat:
+    """The container family from the magic bytes, or UNSPECIFIED."""
+    head = data[:12]
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return AudioFormat.WAV
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return AudioFormat.WEBM
+    if head[:4] == b"OggS":
+        return AudioFormat.OGG
+    if head[:4] == b"fLaC":
+        return AudioFormat.FLAC
+    if head[4:8] == b"ftyp":
+        return AudioFormat.MP4
+    if head[:3] == b"ID3" or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+        return AudioFormat.MP3
+    return AudioFormat.UNSPECIFIED
+
+
+def decode(data: bytes, max_duration: float) -> Decoded:
+    """Decode to 16 kHz mono float32; typed failures for unknown, broken or too long input."""
+    fmt = sniff(data)
+    if fmt is AudioFormat.UNSPECIFIED:
+        raise AnalysisFailed(
+            FailureReason.UNSUPPORTED_FORMAT,
+            "not a recognised audio container (WAV, WebM, Ogg, MP3, M4A or FLAC)",
+        )
+    max_samples = int(max_duration * SAMPLE_RATE)
+    parts: list[np.ndarray] = []
+    total = 0
+    try:
+        with av.open(io.BytesIO(data), format=_DEMUXERS[fmt]) as container:
+            if not container.streams.audio:
+                raise AnalysisFailed(FailureReason.UNDECODABLE, "the file holds no audio stream")
+            resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+            for frame in container.decode(audio=0):
+                for out in resampler.resample(frame):
+                    chunk = out.to_ndarray().reshape(-1)
+                    parts.append(chunk)
+                    total += len(chunk)
+                if total > max_samples:
+                    raise AnalysisFailed(
+                        FailureReason.TOO_LONG, f"the take is longer than {max_duration:g} seconds"
+                    )
+            for out in resampler.resample(None):
+                chunk = out.to_ndarray().reshape(-1)
+                parts.append(chunk)
+                total += len(chunk)
+    except AnalysisFailed:
+        raise
+    except (av.FFmpegError, ValueError, IndexError, KeyError) as exc:
+        raise AnalysisFailed(FailureReason.UNDECODABLE, f"cannot decode the audio: {exc}") from None
+    if total > max_samples:
+        raise AnalysisFailed(FailureReason.TOO_LONG, f"the take is longer than {max_duration:g} seconds")
+    samples = np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, np.float32)
+    return Decoded(samples=samples.tobytes(), format=fmt, duration=len(samples) / SAMPLE_RATE)
+
+
+def as_array(decoded: Decoded) -> np.ndarray:
+    return np.frombuffer(decoded.samples, dtype=np.float32)

@@ -1,0 +1,29 @@
+"""Typed settings from the environment (prefix ANALYZER_)."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+from yousync_platform.settings import ServiceSettings
+
+from yousync_analyzer.domain import Limits
+
+
+class AnalyzerSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="ANALYZER_", extra="ignore", frozen=True)
+
+    grpc_port: int = 50055
+    # Worker processes (0: one per core). Each runs one BLAS thread.
+    workers: int = 0
+    # Analyses admitted beyond the workers before RESOURCE_EXHAUSTED (-1: twice the workers).
+    queue_size: int = -1
+    reference_cache_entries: int = 256
+    max_duration_seconds: float = 60.0
+    max_take_bytes: int = 10 * 1024 * 1024
+    max_reference_bytes: int = 10 * 1024 * 1024
+
+    def limits(self) -> Limits:
+        return Limits(
+            max_take_bytes=self.max_take_bytes,
+            max_reference_bytes=self.max_reference_bytes,
+            max_duration_seconds=self.max_duration_seconds,
+        )
