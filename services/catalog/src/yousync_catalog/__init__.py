@@ -1,1 +1,1 @@
-"""YouSync catalog service."""
+"""YouSync catalog service: scripts (scenes), tokens (lines), actors, reference audio, bookmarks."""

@@ -104,7 +104,7 @@ class Script(_message.Message):
     def __init__(self, id: _Optional[int] = ..., external_id: _Optional[str] = ..., title: _Optional[str] = ..., work_title: _Optional[str] = ..., kind: _Optional[_Union[ScriptKind, str]] = ..., category: _Optional[str] = ..., language: _Optional[str] = ..., source_video_url: _Optional[str] = ..., thumbnail_url: _Optional[str] = ..., duration_seconds: _Optional[float] = ..., background_track: _Optional[_Union[_common_pb2.AudioAccess, _Mapping]] = ..., actors: _Optional[_Iterable[_Union[ActorSummary, _Mapping]]] = ..., view_count: _Optional[int] = ..., take_count: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tokens: _Optional[_Iterable[_Union[Token, _Mapping]]] = ..., token_count: _Optional[int] = ...) -> None: ...
 
 class Token(_message.Message):
-    __slots__ = ("id", "external_id", "script_id", "actor", "position", "text", "translation", "start_seconds", "end_seconds", "words", "reference_audio", "reference_pitch", "reference_key", "view_count", "take_count", "language", "script_title")
+    __slots__ = ("id", "external_id", "script_id", "actor", "position", "text", "translation", "start_seconds", "end_seconds", "words", "reference_audio", "reference_pitch", "reference_key", "view_count", "take_count", "language", "script_title", "reference_duration_seconds")
     ID_FIELD_NUMBER: _ClassVar[int]
     EXTERNAL_ID_FIELD_NUMBER: _ClassVar[int]
     SCRIPT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -122,6 +122,7 @@ class Token(_message.Message):
     TAKE_COUNT_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     SCRIPT_TITLE_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_DURATION_SECONDS_FIELD_NUMBER: _ClassVar[int]
     id: int
     external_id: str
     script_id: int
@@ -139,7 +140,8 @@ class Token(_message.Message):
     take_count: int
     language: str
     script_title: str
-    def __init__(self, id: _Optional[int] = ..., external_id: _Optional[str] = ..., script_id: _Optional[int] = ..., actor: _Optional[_Union[ActorSummary, _Mapping]] = ..., position: _Optional[int] = ..., text: _Optional[str] = ..., translation: _Optional[str] = ..., start_seconds: _Optional[float] = ..., end_seconds: _Optional[float] = ..., words: _Optional[_Iterable[_Union[_common_pb2.WordTiming, _Mapping]]] = ..., reference_audio: _Optional[_Union[_common_pb2.AudioAccess, _Mapping]] = ..., reference_pitch: _Optional[_Iterable[_Union[_common_pb2.PitchPoint, _Mapping]]] = ..., reference_key: _Optional[str] = ..., view_count: _Optional[int] = ..., take_count: _Optional[int] = ..., language: _Optional[str] = ..., script_title: _Optional[str] = ...) -> None: ...
+    reference_duration_seconds: float
+    def __init__(self, id: _Optional[int] = ..., external_id: _Optional[str] = ..., script_id: _Optional[int] = ..., actor: _Optional[_Union[ActorSummary, _Mapping]] = ..., position: _Optional[int] = ..., text: _Optional[str] = ..., translation: _Optional[str] = ..., start_seconds: _Optional[float] = ..., end_seconds: _Optional[float] = ..., words: _Optional[_Iterable[_Union[_common_pb2.WordTiming, _Mapping]]] = ..., reference_audio: _Optional[_Union[_common_pb2.AudioAccess, _Mapping]] = ..., reference_pitch: _Optional[_Iterable[_Union[_common_pb2.PitchPoint, _Mapping]]] = ..., reference_key: _Optional[str] = ..., view_count: _Optional[int] = ..., take_count: _Optional[int] = ..., language: _Optional[str] = ..., script_title: _Optional[str] = ..., reference_duration_seconds: _Optional[float] = ...) -> None: ...
 
 class ListScriptsRequest(_message.Message):
     __slots__ = ("page_size", "page_token", "category", "actor_id", "language", "query", "order_by", "kind")

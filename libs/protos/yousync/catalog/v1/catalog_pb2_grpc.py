@@ -180,14 +180,16 @@ class CatalogServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ReadReferenceAudio(self, request, context):
-        """Internal (orchestrator → catalog): the reference audio bytes of a token, in chunks.
+        """Internal (orchestrator → catalog): the reference audio bytes of a token, in chunks of ≤ 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CreateScript(self, request, context):
-        """Admin edits.
+        """Admin edits (admin role required: PERMISSION_DENIED for other users, UNAUTHENTICATED without
+        sign-in). Updates take a field mask; deleting a script deletes its tokens; deleting an actor
+        still speaking a line is FAILED_PRECONDITION.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
