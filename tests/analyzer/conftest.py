@@ -9,10 +9,10 @@ import grpc
 import pytest
 from yousync.analyzer.v1 import analyzer_pb2 as pb
 from yousync.analyzer.v1 import analyzer_pb2_grpc
-
-from tests.analyzer.helpers import LINES, analyze, fixture
 from yousync_analyzer.server import AnalyzerServer, build
 from yousync_analyzer.settings import AnalyzerSettings
+
+from tests.analyzer.helpers import LINES, analyze, fixture
 
 KINDS = [
     "good.wav",

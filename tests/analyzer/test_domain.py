@@ -7,14 +7,14 @@ from collections.abc import AsyncIterator
 
 import numpy as np
 import pytest
-
-from tests.analyzer.helpers import fixture
 from yousync_analyzer import domain as d
 from yousync_analyzer.audio.decode import as_array, decode, sniff
 from yousync_analyzer.pronunciation import miscues, normalize, spell_out
 from yousync_analyzer.reference_cache import ReferenceCache
 from yousync_analyzer.server import AnalyzerServer
 from yousync_analyzer.service import Analyzer
+
+from tests.analyzer.helpers import fixture
 
 
 @pytest.mark.parametrize(
@@ -87,9 +87,7 @@ async def _messages(*items: d.Message) -> AsyncIterator[d.Message]:
 
 
 async def test_byte_cap_is_a_typed_failure(analyzer_server: AnalyzerServer) -> None:
-    small = Analyzer(
-        pool=analyzer_server.pool, cache=ReferenceCache(), limits=d.Limits(max_take_bytes=1000)
-    )
+    small = Analyzer(pool=analyzer_server.pool, cache=ReferenceCache(), limits=d.Limits(max_take_bytes=1000))
     start = d.Start("j", d.ReferenceSpec("k", "hello there"))
     events = [e async for e in small.analyze(_messages(start, d.TakeChunk(b"\0" * 800), d.TakeChunk(b"\0" * 800)))]
     assert isinstance(events[0], d.Accepted)
@@ -106,12 +104,20 @@ def test_dtw_fallback_warps_a_take_onto_the_reference() -> None:
     state = pipeline.align_take(pipeline.check_quality(pipeline.decode_take(fixture("houston/good.wav"), line, 60)))
     assert state.alignment is not None and state.pitch is not None
     score_words, by_words = intonation.compare(
-        ref.analysis.pitch, state.pitch, ref.analysis.alignment, state.alignment,
-        np.asarray(ref.analysis.energy_db), np.asarray(state.energy_db),
+        ref.analysis.pitch,
+        state.pitch,
+        ref.analysis.alignment,
+        state.alignment,
+        np.asarray(ref.analysis.energy_db),
+        np.asarray(state.energy_db),
     )
     score_dtw, by_dtw = intonation.compare(
-        ref.analysis.pitch, state.pitch, ref.analysis.alignment, None,
-        np.asarray(ref.analysis.energy_db), np.asarray(state.energy_db),
+        ref.analysis.pitch,
+        state.pitch,
+        ref.analysis.alignment,
+        None,
+        np.asarray(ref.analysis.energy_db),
+        np.asarray(state.energy_db),
     )
     assert by_words.warped_by == "words" and by_dtw.warped_by == "dtw"
     assert score_words > 70 and score_dtw > 40

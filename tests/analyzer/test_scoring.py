@@ -34,7 +34,9 @@ def test_good_beats_dropped_beats_wrong(scored: Results) -> None:
         good, dropped, wrong = (pron(scored[(line, k)]) for k in ("good.wav", "dropped.opus.ogg", "wrong.opus.ogg"))
         assert good > dropped + 15, (line, good, dropped)
         assert good > wrong + 15, (line, good, wrong)
-    mean = {k: statistics.mean(pron(scored[(line, k)]) for line in LINES) for k in ("dropped.opus.ogg", "wrong.opus.ogg")}
+    mean = {
+        k: statistics.mean(pron(scored[(line, k)]) for line in LINES) for k in ("dropped.opus.ogg", "wrong.opus.ogg")
+    }
     assert mean["dropped.opus.ogg"] > mean["wrong.opus.ogg"], mean
 
 

@@ -11,10 +11,10 @@ import grpc
 import numpy as np
 from yousync.analyzer.v1 import analyzer_pb2 as pb
 from yousync.analyzer.v1 import analyzer_pb2_grpc
+from yousync_analyzer.server import AnalyzerServer
 
 from tests.analyzer.helpers import LINES, analyze, fixture
 from tests.grpc_helpers import expect_error
-from yousync_analyzer.server import AnalyzerServer
 
 Stub = analyzer_pb2_grpc.AnalyzerServiceStub
 TEXT = LINES["houston"]["text"]
@@ -141,7 +141,9 @@ async def test_saturation_is_resource_exhausted(stub: Stub, analyzer_server: Ana
     with contextlib.ExitStack() as held:
         while pool.in_flight < pool.capacity:
             held.enter_context(pool.admit())
-        await expect_error(run(stub, fixture("houston/good.wav")), grpc.StatusCode.RESOURCE_EXHAUSTED, "ANALYZER_SATURATED")
+        await expect_error(
+            run(stub, fixture("houston/good.wav")), grpc.StatusCode.RESOURCE_EXHAUSTED, "ANALYZER_SATURATED"
+        )
     events = await run(stub, fixture("houston/good.wav"))
     assert events[-1].WhichOneof("event") == "result"
 

@@ -63,20 +63,14 @@ def speak(text: str, voice: list[str]) -> np.ndarray:
 def load(data: bytes) -> np.ndarray:
     with av.open(io.BytesIO(data)) as container:
         resampler = av.AudioResampler(format="flt", layout="mono", rate=RATE)
-        parts = [
-            g.to_ndarray().reshape(-1)
-            for frame in container.decode(audio=0)
-            for g in resampler.resample(frame)
-        ]
+        parts = [g.to_ndarray().reshape(-1) for frame in container.decode(audio=0) for g in resampler.resample(frame)]
         parts += [g.to_ndarray().reshape(-1) for g in resampler.resample(None)]
     return np.concatenate(parts).astype(np.float32)
 
 
 def pad(x: np.ndarray, lead: float = 0.3, tail: float = 0.4) -> np.ndarray:
     """Add the silence a real recording has around speech (espeak trims it)."""
-    return np.concatenate(
-        [np.zeros(int(lead * RATE), np.float32), x, np.zeros(int(tail * RATE), np.float32)]
-    )
+    return np.concatenate([np.zeros(int(lead * RATE), np.float32), x, np.zeros(int(tail * RATE), np.float32)])
 
 
 def monotone(x: np.ndarray) -> np.ndarray:
@@ -142,10 +136,7 @@ def encode(x: np.ndarray, container_format: str, codec: str, bit_rate: int) -> b
 
 
 def write(path: Path, x: np.ndarray, suffix: str) -> None:
-    if suffix == "opus.ogg":
-        fmt = ENCODINGS[1]
-    else:
-        fmt = next(e for e in ENCODINGS if e[2] == suffix)
+    fmt = ENCODINGS[1] if suffix == "opus.ogg" else next(e for e in ENCODINGS if e[2] == suffix)
     path.with_name(f"{path.name}.{suffix}").write_bytes(encode(x, fmt[0], fmt[1], fmt[3]))
 
 

@@ -64,8 +64,8 @@ def _features(f: d.ProsodyFeatures | None) -> pb.ExpressivenessFeatures | None:
 def result_to_proto(r: d.AnalysisResult) -> pb.AnalysisResult:
     out = pb.AnalysisResult(
         model_version=r.model_version,
-        verdict=pb.Verdict.Value("VERDICT_" + r.verdict.name),
-        rerecord_reason=r.rerecord_reason.value,
+        verdict=pb.Verdict.Name(r.verdict.value),
+        rerecord_reason=pb.RerecordReason.Name(r.rerecord_reason.value),
         scores=pb.Scores(
             pronunciation=r.scores.pronunciation,
             intonation=r.scores.intonation,
@@ -82,7 +82,7 @@ def result_to_proto(r: d.AnalysisResult) -> pb.AnalysisResult:
         ),
         feedback=list(r.feedback),
         recognized_text=r.recognized_text,
-        detected_format=r.detected_format.value,
+        detected_format=common_pb2.AudioFormat.Name(r.detected_format.value),
     )
     for w in r.words:
         word = out.words.add(
@@ -139,10 +139,10 @@ def event_to_proto(event: d.Event) -> pb.AnalyzeResponse:
         )
     if isinstance(event, d.Progress):
         return pb.AnalyzeResponse(
-            progress=pb.Progress(stage=event.stage.value, progress=event.progress, message=event.message)
+            progress=pb.Progress(stage=pb.Stage.Name(event.stage.value), progress=event.progress, message=event.message)
         )
     if isinstance(event, d.Failure):
         return pb.AnalyzeResponse(
-            failure=pb.AnalysisFailure(reason=event.reason.value, message=event.message)
+            failure=pb.AnalysisFailure(reason=pb.FailureReason.Name(event.reason.value), message=event.message)
         )
     return pb.AnalyzeResponse(result=result_to_proto(event))

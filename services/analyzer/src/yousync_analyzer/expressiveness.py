@@ -5,11 +5,11 @@ take's prosody is to the actor's on five features (each speaker measured over it
 
 | feature | measure | similarity | weight |
 | --- | --- | --- | --- |
-| pitch range | 5th–95th percentile of f0, semitones | exp(−abs(ln(take/actor)) / 0.5) | 0.35 |
-| energy range | 10th–95th percentile of frame level, dB | exp(−abs(ln(take/actor)) / 0.5) | 0.25 |
-| speaking rate | words per second of speech | exp(−abs(ln(take/actor)) / 0.5) | 0.20 |
-| pauses | seconds of silence between words | exp(−abs(take − actor) / 0.4) | 0.10 |
-| duration | seconds from first to last word | exp(−abs(ln(take/actor)) / 0.5) | 0.10 |
+| pitch range | 5th-95th percentile of f0, semitones | exp(-abs(ln(take/actor)) / 0.5) | 0.35 |
+| energy range | 10th-95th percentile of frame level, dB | exp(-abs(ln(take/actor)) / 0.5) | 0.25 |
+| speaking rate | words per second of speech | exp(-abs(ln(take/actor)) / 0.5) | 0.20 |
+| pauses | seconds of silence between words | exp(-abs(take - actor) / 0.4) | 0.10 |
+| duration | seconds from first to last word | exp(-abs(ln(take/actor)) / 0.5) | 0.10 |
 
 expressiveness = 100 · Σ weight · similarity. A model server with a real emotion model can replace
 this scorer behind the same `Scorer` interface (see scoring.py).

@@ -7,9 +7,9 @@ DTW on log-energy/spectral features. Along the reference's voiced frames we comp
 
 - r: Pearson correlation of the two semitone curves (the shape of the melody);
 - rms: RMS semitone difference (how far apart they are);
-- range: ratio of the take's to the actor's pitch range (5th–95th percentile).
+- range: ratio of the take's to the actor's pitch range (5th-95th percentile).
 
-    intonation = 100 · max(r, 0)^0.7 · (1 − min(rms / 8, 1))^0.5 · range_match^0.5
+    intonation = 100 · max(r, 0)^0.7 · (1 - min(rms / 8, 1))^0.5 · range_match^0.5
     range_match = min(ratio, 1/ratio)
 
 A monotone take has a range ratio near 0; a different melody has a low r.
@@ -93,7 +93,7 @@ def compare(
     ref_energy: np.ndarray,
     take_energy: np.ndarray,
 ) -> tuple[float, PitchComparison]:
-    """The intonation score (0–100) and the curves for the UI."""
+    """The intonation score (0-100) and the curves for the UI."""
     ref_st = semitones(ref_pitch)
     take_st = semitones(take_pitch)
     ref_t = pitch_times(ref_pitch)
@@ -144,7 +144,7 @@ def _sample(times: np.ndarray, values: np.ndarray, at: np.ndarray) -> np.ndarray
     if len(times) == 0:
         return np.full(len(at), np.nan)
     idx = np.clip(np.rint((at - times[0]) / FRAME_SECONDS).astype(int), 0, len(times) - 1)
-    return values[idx]
+    return np.asarray(values[idx], dtype=np.float64)
 
 
 def _dtw_mapping(

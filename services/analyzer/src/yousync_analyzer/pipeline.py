@@ -97,15 +97,13 @@ def analyze_reference(data: bytes, spec: ReferenceSpec, max_duration: float) -> 
     if alignment is None and len(spec.words) == len(words):
         aligned_by = "client-timings"
         alignment = Alignment(
-            words=tuple(AlignedWord(i, w, t.start, t.end, 0.0) for i, (w, t) in enumerate(zip(words, spec.words, strict=True))),
-            pauses=tuple(
-                (a.end, b.start) for a, b in zip(spec.words, spec.words[1:], strict=False) if b.start > a.end
+            words=tuple(
+                AlignedWord(i, w, t.start, t.end, 0.0) for i, (w, t) in enumerate(zip(words, spec.words, strict=True))
             ),
+            pauses=tuple((a.end, b.start) for a, b in zip(spec.words, spec.words[1:], strict=False) if b.start > a.end),
         )
     if alignment is None:
-        raise AnalysisFailed(
-            FailureReason.INVALID_REFERENCE, "the reference audio does not match the line's text"
-        )
+        raise AnalysisFailed(FailureReason.INVALID_REFERENCE, "the reference audio does not match the line's text")
     analysis = SpeakerAnalysis(
         alignment=alignment,
         pitch=pitch,
@@ -128,9 +126,7 @@ def check_quality(state: TakeState, thresholds: QualityThresholds | None = None)
     energy = frame_energy_db(x)
     pitch = pitch_track(x)
     report, reason = assess(x, energy, pitch, thresholds)
-    return dataclasses.replace(
-        state, quality=report, rerecord=reason, pitch=pitch, energy_db=tuple(energy.tolist())
-    )
+    return dataclasses.replace(state, quality=report, rerecord=reason, pitch=pitch, energy_db=tuple(energy.tolist()))
 
 
 def align_take(state: TakeState) -> TakeState:
@@ -208,12 +204,15 @@ def score_take(state: TakeState, ref: ReferenceAnalysis, scorers: Scorers) -> An
     timing_summary = None
     if isinstance(tim.detail, tuple):
         timing_summary, deltas = tim.detail
-        words = tuple(
-            dataclasses.replace(w, onset_delta=round(d[0], 3), offset_delta=round(d[1], 3))
-            if w.start is not None
-            else w
-            for w, d in zip(words, deltas, strict=False)
-        ) + words[len(deltas) :]
+        words = (
+            tuple(
+                dataclasses.replace(w, onset_delta=round(d[0], 3), offset_delta=round(d[1], 3))
+                if w.start is not None
+                else w
+                for w, d in zip(words, deltas, strict=False)
+            )
+            + words[len(deltas) :]
+        )
     omitted = sum(1 for w in words if w.status is WordStatus.OMITTED)
     if words and omitted / len(words) > MAX_OMITTED_FRACTION:
         # most of the line is missing: not a weak take but a different or incomplete line

@@ -8,7 +8,7 @@ path it is retried without them. If still no path exists the line was not said: 
 
 Word score: the aligner's acoustic score per 10 ms frame of the word. pocketsphinx normalises frame
 scores to the best senone of each frame, so this behaves like goodness-of-pronunciation (0 is the
-best any phone could do there). It is mapped to 0–100 by a logistic:
+best any phone could do there). It is mapped to 0-100 by a logistic:
     word_score = 100 / (1 + exp(-(frame_score - CENTER) / WIDTH))
 
 Miscues come from recognition, never from positions: a loop grammar of the line's words plus a few
@@ -45,14 +45,124 @@ MISPRONOUNCED_SCORE = 50.0
 TRIM_MARGIN = 0.15
 
 # Distractors for the recognition grammar (frequent English words).
-COMMON_WORDS = (
-    "the of and to a in is it you that he was for on are with as i his they be at one have this from "
-    "or had by but not what all were we when your can said there use an each which she do how their "
-    "if will up other about out many then them these so some her would make like him into time has "
-    "look two more write go see number no way could people my than first water been call who oil its "
-    "now find long down day did get come made may part yes okay well right just know think good say "
-    "back here want over where after very our"
-).split()
+COMMON_WORDS = [
+    "the",
+    "of",
+    "and",
+    "to",
+    "a",
+    "in",
+    "is",
+    "it",
+    "you",
+    "that",
+    "he",
+    "was",
+    "for",
+    "on",
+    "are",
+    "with",
+    "as",
+    "i",
+    "his",
+    "they",
+    "be",
+    "at",
+    "one",
+    "have",
+    "this",
+    "from",
+    "or",
+    "had",
+    "by",
+    "but",
+    "not",
+    "what",
+    "all",
+    "were",
+    "we",
+    "when",
+    "your",
+    "can",
+    "said",
+    "there",
+    "use",
+    "an",
+    "each",
+    "which",
+    "she",
+    "do",
+    "how",
+    "their",
+    "if",
+    "will",
+    "up",
+    "other",
+    "about",
+    "out",
+    "many",
+    "then",
+    "them",
+    "these",
+    "so",
+    "some",
+    "her",
+    "would",
+    "make",
+    "like",
+    "him",
+    "into",
+    "time",
+    "has",
+    "look",
+    "two",
+    "more",
+    "write",
+    "go",
+    "see",
+    "number",
+    "no",
+    "way",
+    "could",
+    "people",
+    "my",
+    "than",
+    "first",
+    "water",
+    "been",
+    "call",
+    "who",
+    "oil",
+    "its",
+    "now",
+    "find",
+    "long",
+    "down",
+    "day",
+    "did",
+    "get",
+    "come",
+    "made",
+    "may",
+    "part",
+    "yes",
+    "okay",
+    "well",
+    "right",
+    "just",
+    "know",
+    "think",
+    "good",
+    "say",
+    "back",
+    "here",
+    "want",
+    "over",
+    "where",
+    "after",
+    "very",
+    "our",
+]
 
 _LETTERS = {
     "a": "AE", "b": "B", "c": "K", "d": "D", "e": "EH", "f": "F", "g": "G", "h": "HH", "i": "IH",
@@ -97,10 +207,10 @@ class Aligner:
 
         common = {"samprate": SAMPLE_RATE, "lm": None, "loglevel": "FATAL", "bestpath": False}
         self._align = Decoder(beam=1e-100, wbeam=1e-80, pbeam=1e-100, maxhmmpf=-1, **common)
-        self._align_nofill = Decoder(
-            beam=1e-100, wbeam=1e-80, pbeam=1e-100, maxhmmpf=-1, fsgusefiller=False, **common
+        self._align_nofill = Decoder(beam=1e-100, wbeam=1e-80, pbeam=1e-100, maxhmmpf=-1, fsgusefiller=False, **common)
+        self._recognise = Decoder(
+            fwdflat=False, beam=1e-30, wbeam=1e-20, pbeam=1e-30, maxhmmpf=1500, **common
         )
-        self._recognise = Decoder(fwdflat=False, beam=1e-40, wbeam=1e-25, pbeam=1e-40, **common)
         self._grammars: dict[tuple[str, ...], str] = {}
 
     def _ensure_words(self, words: list[str]) -> None:
@@ -140,9 +250,7 @@ class Aligner:
             vocab = sorted(set(words))
             distractors = sorted(set(COMMON_WORDS) - set(vocab))
             alternatives = [f"/1/ {w}" for w in vocab] + [f"/0.02/ {w}" for w in distractors]
-            jsgf = (
-                "#JSGF V1.0;\ngrammar take;\npublic <utt> = <w>+ ;\n<w> = " + " | ".join(alternatives) + " ;\n"
-            )
+            jsgf = "#JSGF V1.0;\ngrammar take;\npublic <utt> = <w>+ ;\n<w> = " + " | ".join(alternatives) + " ;\n"
             self._recognise.add_jsgf_string(name, jsgf)
             self._grammars[key] = name
         self._recognise.activate_search(name)

@@ -51,6 +51,4 @@ async def serve(settings: AnalyzerSettings) -> None:
         stats = await server.pool.start()  # workers up and decoders loaded before SERVING
         log.info("workers ready", extra={"workers": len(stats)})
 
-    await run_until_terminated(
-        server.grpc, resources=resources, grace_seconds=settings.grace_seconds, ready=ready
-    )
+    await run_until_terminated(server.grpc, resources=resources, grace_seconds=settings.grace_seconds, ready=ready)

@@ -89,9 +89,7 @@ class Analyzer:
             elif isinstance(message, TakeChunk):
                 take += message.data
                 if len(take) > self.limits.max_take_bytes:
-                    return Failure(
-                        FailureReason.TOO_LARGE, f"the take exceeds {self.limits.max_take_bytes} bytes"
-                    )
+                    return Failure(FailureReason.TOO_LARGE, f"the take exceeds {self.limits.max_take_bytes} bytes")
         raise ProtocolViolation("the stream ended before `end_of_input`")
 
     async def _reference(self, start: Start, audio: bytes) -> ReferenceAnalysis:
@@ -104,9 +102,7 @@ class Analyzer:
                     FailureReason.INVALID_REFERENCE,
                     "the server does not hold this reference: send its audio as `reference_audio`",
                 )
-            return await self.pool.run(
-                pipeline.analyze_reference, audio, spec, self.limits.max_duration_seconds
-            )
+            return await self.pool.run(pipeline.analyze_reference, audio, spec, self.limits.max_duration_seconds)
 
         return await self.cache.get_or_compute(key_of(spec), compute)
 

@@ -16,7 +16,7 @@ class AnalyzerServicer(analyzer_pb2_grpc.AnalyzerServiceServicer):
     def __init__(self, analyzer: Analyzer) -> None:
         self._analyzer = analyzer
 
-    async def Analyze(  # noqa: N802 - generated name
+    async def Analyze(
         self, request_iterator: AsyncIterator[pb.AnalyzeRequest], context: Any
     ) -> AsyncIterator[pb.AnalyzeResponse]:
         async for event in self._analyzer.analyze(messages_from_proto(request_iterator)):

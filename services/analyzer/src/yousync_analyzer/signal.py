@@ -25,7 +25,7 @@ def frame_energy_db(x: np.ndarray) -> np.ndarray:
 
 
 def pitch_track(x: np.ndarray) -> PitchTrack:
-    """f0 by Praat's autocorrelation method (`to_pitch_ac`, 10 ms, 60–500 Hz); 0 where unvoiced."""
+    """f0 by Praat's autocorrelation method (`to_pitch_ac`, 10 ms, 60-500 Hz); 0 where unvoiced."""
     sound = parselmouth.Sound(x.astype(np.float64), sampling_frequency=SAMPLE_RATE)
     if sound.duration < 0.1:
         return PitchTrack(t0=0.0, step=FRAME_SECONDS, hz=())

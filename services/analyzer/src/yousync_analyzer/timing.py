@@ -1,10 +1,10 @@
 """Timing: how closely the take follows the actor's word timing (what lip-sync needs).
 
 Both alignments are shifted so that speech starts at 0; for each word
-    onset_delta = (take_start − take_speech_start) − (actor_start − actor_speech_start)
+    onset_delta = (take_start - take_speech_start) - (actor_start - actor_speech_start)
 and likewise for the offset. pace_ratio = take speech duration / actor speech duration (> 1: slower).
 
-    timing = 100 · exp(−mean_abs_onset_delta / 0.5)^0.5 · exp(−abs(ln pace_ratio) / 0.25)^0.5
+    timing = 100 · exp(-mean_abs_onset_delta / 0.5)^0.5 · exp(-abs(ln pace_ratio) / 0.25)^0.5
 """
 
 from __future__ import annotations

@@ -56,7 +56,7 @@ def decode(data: bytes, max_duration: float) -> Decoded:
     parts: list[np.ndarray] = []
     total = 0
     try:
-        with av.open(io.BytesIO(data), format=_DEMUXERS[fmt]) as container:
+        with av.open(io.BytesIO(data), mode="r", format=_DEMUXERS[fmt]) as container:
             if not container.streams.audio:
                 raise AnalysisFailed(FailureReason.UNDECODABLE, "the file holds no audio stream")
             resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
@@ -66,9 +66,7 @@ def decode(data: bytes, max_duration: float) -> Decoded:
                     parts.append(chunk)
                     total += len(chunk)
                 if total > max_samples:
-                    raise AnalysisFailed(
-                        FailureReason.TOO_LONG, f"the take is longer than {max_duration:g} seconds"
-                    )
+                    raise AnalysisFailed(FailureReason.TOO_LONG, f"the take is longer than {max_duration:g} seconds")
             for out in resampler.resample(None):
                 chunk = out.to_ndarray().reshape(-1)
                 parts.append(chunk)
