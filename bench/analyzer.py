@@ -131,7 +131,9 @@ def main() -> None:
         "benchmark": "analyzer",
         "cpu_s_per_audio_s": round(cpu["cpu_s_per_audio_s"], 4),
         "cpu_goal_s_per_audio_s": 0.10,
-        "stage_cpu_s_per_audio_s": {k[6:-len("_cpu_s_per_audio_s")]: round(v, 4) for k, v in cpu.items() if k.startswith("stage_")},
+        "stage_cpu_s_per_audio_s": {
+            k[6 : -len("_cpu_s_per_audio_s")]: round(v, 4) for k, v in cpu.items() if k.startswith("stage_")
+        },
         "takes_per_s_1_worker": round(one["takes_per_s"], 2),
         "takes_per_s_2_workers": round(two["takes_per_s"], 2),
         "startup_s_1_worker": round(one["startup_s"], 2),

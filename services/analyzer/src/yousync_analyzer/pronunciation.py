@@ -208,9 +208,7 @@ class Aligner:
         common = {"samprate": SAMPLE_RATE, "lm": None, "loglevel": "FATAL", "bestpath": False}
         self._align = Decoder(beam=1e-100, wbeam=1e-80, pbeam=1e-100, maxhmmpf=-1, **common)
         self._align_nofill = Decoder(beam=1e-100, wbeam=1e-80, pbeam=1e-100, maxhmmpf=-1, fsgusefiller=False, **common)
-        self._recognise = Decoder(
-            fwdflat=False, beam=1e-30, wbeam=1e-20, pbeam=1e-30, maxhmmpf=1500, **common
-        )
+        self._recognise = Decoder(fwdflat=False, beam=1e-30, wbeam=1e-20, pbeam=1e-30, maxhmmpf=1500, **common)
         self._grammars: dict[tuple[str, ...], str] = {}
 
     def _ensure_words(self, words: list[str]) -> None:
