@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -20,6 +21,7 @@ def main() -> None:
     package, message = sys.argv[1], sys.argv[2]
     migrations = Path(importlib.import_module(package).__file__ or "").parent / "migrations"
     with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o755)  # noqa: S103 - PostgreSQL runs unprivileged when we are root
         server = LocalPostgres(Path(tmp) / "pg")
         server.start()
         try:

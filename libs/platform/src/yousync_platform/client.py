@@ -13,8 +13,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 
 from yousync_platform.context import request_id_var
+from yousync_platform.errors import (
+    DomainError,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    ResourceExhausted,
+    Unauthenticated,
+    Unavailable,
+)
 from yousync_platform.interceptors import REQUEST_ID_HEADER
 
 
@@ -26,9 +38,7 @@ class ClientPolicy:
     streaming: frozenset[str] = field(default_factory=frozenset)
 
     def service_config(self) -> str:
-        configs: list[dict[str, Any]] = [
-            {"name": [{"service": self.service}], "timeout": f"{self.timeout_seconds}s"}
-        ]
+        configs: list[dict[str, Any]] = [{"name": [{"service": self.service}], "timeout": f"{self.timeout_seconds}s"}]
         retry = {
             "maxAttempts": 4,
             "initialBackoff": "0.1s",
@@ -114,3 +124,27 @@ class Channels:
         for channel in self._channels.values():
             await channel.close()
         self._channels.clear()
+
+
+def downstream_error(error: grpc.aio.AioRpcError, service: str) -> DomainError:
+    """A downstream service's error as our own domain error (reason kept; transport errors → UNAVAILABLE)."""
+    reason = ""
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    for detail in status.details if status is not None else ():
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            reason = info.reason
+    code = error.code()
+    message = error.details() or ""
+    mapped: dict[grpc.StatusCode, type[DomainError]] = {
+        grpc.StatusCode.NOT_FOUND: NotFound,
+        grpc.StatusCode.INVALID_ARGUMENT: InvalidArgument,
+        grpc.StatusCode.PERMISSION_DENIED: PermissionDenied,
+        grpc.StatusCode.UNAUTHENTICATED: Unauthenticated,
+        grpc.StatusCode.FAILED_PRECONDITION: FailedPrecondition,
+        grpc.StatusCode.RESOURCE_EXHAUSTED: ResourceExhausted,
+    }
+    if code in mapped:
+        return mapped[code](reason or code.name, message)
+    return Unavailable(f"{service.upper()}_UNAVAILABLE", f"{service} is unavailable, try again")

@@ -1,0 +1,162 @@
+"""Domain ⇄ protobuf for the orchestrator (the API and the events it publishes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from yousync.analysis.v1 import analysis_pb2
+from yousync.analyzer.v1 import analyzer_pb2
+
+from yousync_analysis_orchestrator.domain import Job, JobEvent, JobState, Overview, Result, Scores, Stage, Take
+
+_STATES = {
+    JobState.QUEUED: analysis_pb2.JOB_STATE_QUEUED,
+    JobState.RUNNING: analysis_pb2.JOB_STATE_RUNNING,
+    JobState.COMPLETED: analysis_pb2.JOB_STATE_COMPLETED,
+    JobState.FAILED: analysis_pb2.JOB_STATE_FAILED,
+}
+_STAGES = {stage: analysis_pb2.JobStage.Value(f"JOB_STAGE_{stage.value}") for stage in Stage}
+ANALYZER_STAGES = {
+    analyzer_pb2.STAGE_DECODING: Stage.DECODING,
+    analyzer_pb2.STAGE_QUALITY_CHECK: Stage.QUALITY_CHECK,
+    analyzer_pb2.STAGE_ALIGNMENT: Stage.ALIGNMENT,
+    analyzer_pb2.STAGE_RECOGNITION: Stage.RECOGNITION,
+    analyzer_pb2.STAGE_PITCH: Stage.PITCH,
+    analyzer_pb2.STAGE_SCORING: Stage.SCORING,
+}
+
+
+def timestamp(value: dt.datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    ts = Timestamp()
+    ts.FromDatetime(value)
+    return ts
+
+
+def job_pb(job: Job) -> analysis_pb2.Job:
+    return analysis_pb2.Job(
+        id=job.id,
+        take_id=job.take_id,
+        token_id=job.token_id,
+        script_id=job.script_id,
+        state=_STATES[job.state],
+        stage=_STAGES[job.stage],
+        progress=job.progress,
+        message=job.message,
+        last_sequence=job.last_sequence,
+        failure=analysis_pb2.JobFailure(reason=job.failure_reason, message=job.failure_message)
+        if job.failure_reason
+        else None,
+        create_time=timestamp(job.created_at),
+        update_time=timestamp(job.updated_at),
+        complete_time=timestamp(job.completed_at),
+    )
+
+
+def scores_pb(scores: Scores | None) -> analyzer_pb2.Scores | None:
+    if scores is None:
+        return None
+    return analyzer_pb2.Scores(
+        pronunciation=scores.pronunciation,
+        intonation=scores.intonation,
+        expressiveness=scores.expressiveness,
+        timing=scores.timing,
+        overall=scores.overall,
+    )
+
+
+def scores_of(result: analyzer_pb2.AnalysisResult) -> Scores | None:
+    if result.verdict != analyzer_pb2.VERDICT_SCORED:
+        return None
+    s = result.scores
+    return Scores(s.pronunciation, s.intonation, s.expressiveness, s.timing, s.overall)
+
+
+def result_pb(result: Result) -> analysis_pb2.Result:
+    return analysis_pb2.Result(
+        job_id=result.job_id,
+        take_id=result.take_id,
+        token_id=result.token_id,
+        script_id=result.script_id,
+        analysis=analyzer_pb2.AnalysisResult.FromString(result.analysis),
+        create_time=timestamp(result.created_at),
+    )
+
+
+def event_pb(event: JobEvent) -> analysis_pb2.JobEvent:
+    return analysis_pb2.JobEvent(
+        job_id=event.job_id,
+        sequence=event.sequence,
+        state=_STATES[event.state],
+        stage=_STAGES[event.stage],
+        progress=event.progress,
+        message=event.message,
+        time=timestamp(event.time),
+        result=result_pb(event.result) if event.result else None,
+        failure=analysis_pb2.JobFailure(reason=event.failure_reason, message=event.failure_message)
+        if event.failure_reason
+        else None,
+    )
+
+
+def snapshot_event(job: Job, result: Result | None) -> JobEvent:
+    return JobEvent(
+        job.id,
+        job.last_sequence,
+        job.state,
+        job.stage,
+        job.progress,
+        job.message,
+        job.updated_at,
+        failure_reason=job.failure_reason,
+        failure_message=job.failure_message,
+        result=result,
+    )
+
+
+def is_terminal(event: analysis_pb2.JobEvent) -> bool:
+    return event.state in (analysis_pb2.JOB_STATE_COMPLETED, analysis_pb2.JOB_STATE_FAILED)
+
+
+def take_pb(take: Take) -> analysis_pb2.Take:
+    return analysis_pb2.Take(
+        id=take.id,
+        token_id=take.token_id,
+        script_id=take.script_id,
+        job_id=take.job_id,
+        state=_STATES[take.state],
+        format=take.audio_format,  # type: ignore[arg-type]
+        size_bytes=take.size_bytes,
+        scores=scores_pb(take.scores),
+        verdict=take.verdict,  # type: ignore[arg-type]
+        create_time=timestamp(take.created_at),
+        token_text=take.token_text,
+        script_title=take.script_title,
+    )
+
+
+def overview_pb(overview: Overview) -> analysis_pb2.MyOverview:
+    def stats(name: str) -> analysis_pb2.ScoreStats:
+        s = overview.stats[name]
+        return analysis_pb2.ScoreStats(average=s.average, best=s.best)
+
+    return analysis_pb2.MyOverview(
+        total_takes=overview.total_takes,
+        scored_takes=overview.scored_takes,
+        distinct_tokens=overview.distinct_tokens,
+        distinct_scripts=overview.distinct_scripts,
+        pronunciation=stats("pronunciation"),
+        intonation=stats("intonation"),
+        expressiveness=stats("expressiveness"),
+        timing=stats("timing"),
+        overall=stats("overall"),
+        weekly=[
+            analysis_pb2.WeeklyProgress(
+                week_start_time=timestamp(w.week_start), takes=w.takes, average_overall=w.average_overall
+            )
+            for w in overview.weekly
+        ],
+        recent_takes=[take_pb(t) for t in overview.recent],
+    )

@@ -1,0 +1,1 @@
+"""The orchestrator's schema: takes, jobs, results and the outbox."""

@@ -1,0 +1,93 @@
+"""The outbox relay: publishes committed outbox rows to JetStream, in order, at least once.
+
+Woken by PostgreSQL NOTIFY (sent in the transaction that wrote the rows) and by a slow safety sweep;
+each row is published with `Nats-Msg-Id` = its event id, so JetStream drops the duplicates a retry
+may produce. While NATS is down the rows wait and the relay retries with backoff: nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+import asyncpg
+from nats.js import JetStreamContext
+from yousync_platform.db import asyncpg_url
+from yousync_platform.events import publish
+
+from yousync_analysis_orchestrator.db.repository import OUTBOX_CHANNEL
+from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        uow: Callable[[], OrchestratorUnitOfWork],
+        js: JetStreamContext,
+        database_url: str,
+        batch: int = 100,
+        sweep_seconds: float = 5.0,
+    ) -> None:
+        self._uow = uow
+        self._js = js
+        self._dsn = asyncpg_url(database_url).replace("postgresql+asyncpg://", "postgresql://")
+        self._batch = batch
+        self._sweep = sweep_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._listener: asyncpg.Connection | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.close()
+
+    async def _listen(self) -> None:
+        if self._listener is None or self._listener.is_closed():
+            self._listener = await asyncpg.connect(self._dsn)
+            await self._listener.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
+
+    async def _run(self) -> None:
+        backoff = 0.2
+        while True:
+            try:
+                await self._listen()
+                while await self.publish_batch() == self._batch:
+                    pass
+                backoff = 0.2
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("outbox relay: publishing failed, retrying in %.1fs", backoff, exc_info=True)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._sweep)
+
+    async def publish_batch(self) -> int:
+        """Publish up to one batch; rows published before a failure stay marked."""
+        published: list[int] = []
+        async with self._uow() as uow:
+            rows = await uow.repo.unpublished(self._batch)
+            try:
+                for row in rows:
+                    await publish(self._js, row.subject, row.payload, msg_id=str(row.event_id))
+                    published.append(row.id)
+            finally:
+                await uow.repo.mark_published(published)
+                await uow.commit()
+        return len(published)

@@ -1,0 +1,117 @@
+"""Assemble the orchestrator: database, blobs, NATS, catalog and analyzer clients, and its roles."""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from nats.aio.client import Client as NatsClient
+from yousync.analysis.v1 import analysis_pb2_grpc
+from yousync_platform.auth_client import jwks_verifier
+from yousync_platform.client import Channels
+from yousync_platform.db import create_engine, session_factory
+from yousync_platform.events import connect, ensure_stream
+from yousync_platform.server import GrpcServer, Service
+from yousync_platform.storage.base import BlobStore
+from yousync_platform.storage.factory import BlobSettings, open_blob_store
+
+from yousync_analysis_orchestrator.catalog_client import CatalogClient
+from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
+from yousync_analysis_orchestrator.dispatcher import ANALYZER_POLICY, Dispatcher, DispatchPolicy
+from yousync_analysis_orchestrator.progress import JobWatcher, ProgressPublisher
+from yousync_analysis_orchestrator.queries import Queries
+from yousync_analysis_orchestrator.relay import OutboxRelay
+from yousync_analysis_orchestrator.servicer import AnalysisServicer
+from yousync_analysis_orchestrator.settings import OrchestratorSettings
+from yousync_analysis_orchestrator.subjects import STREAM, STREAM_SUBJECTS
+from yousync_analysis_orchestrator.uploads import Uploads
+from yousync_analysis_orchestrator.webhook import Webhook
+
+SERVICE_NAME = "yousync.analysis.v1.AnalysisService"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Called by analysis servers, which carry no user token.
+PUBLIC_METHODS = frozenset({f"/{SERVICE_NAME}/CompleteJobExternally"})
+
+
+@dataclass
+class Orchestrator:
+    """What one orchestrator process runs, per its roles."""
+
+    server: GrpcServer | None
+    relay: OutboxRelay | None
+    dispatcher: Dispatcher | None
+    resources: AsyncExitStack
+    nats: NatsClient
+    blobs: BlobStore
+
+    async def start_workers(self) -> None:
+        if self.relay is not None:
+            await self.relay.start()
+        if self.dispatcher is not None:
+            self.dispatcher.start()
+
+
+async def create(settings: OrchestratorSettings, blob_settings: BlobSettings | None = None) -> Orchestrator:
+    resources = AsyncExitStack()
+    engine = create_engine(settings.database_url.get_secret_value())
+    resources.push_async_callback(engine.dispose)
+    sessions = session_factory(engine)
+
+    def uow() -> OrchestratorUnitOfWork:
+        return OrchestratorUnitOfWork(sessions)
+
+    blobs = await open_blob_store(blob_settings or BlobSettings(), resources)
+    channels = Channels()
+    resources.push_async_callback(channels.close)
+    nats = await connect(settings.nats_url, name="analysis-orchestrator")
+    resources.push_async_callback(nats.close)
+    js = nats.jetstream()
+    await ensure_stream(js, STREAM, STREAM_SUBJECTS)
+    catalog = CatalogClient(channels, settings.catalog_target)
+
+    server = None
+    if "api" in settings.roles:
+        verifier = jwks_verifier(settings, channels)
+        servicer = AnalysisServicer(
+            uploads=Uploads(uow=uow, blobs=blobs, catalog=catalog, max_bytes=settings.max_upload_bytes),
+            queries=Queries(uow=uow, blobs=blobs, audio_url_ttl=dt.timedelta(seconds=settings.audio_url_ttl_seconds)),
+            watcher=JobWatcher(uow=uow, js=js),
+            webhook=Webhook(
+                uow=uow,
+                secret=settings.webhook_secret.get_secret_value().encode(),
+                tolerance_seconds=settings.webhook_tolerance_seconds,
+            ),
+        )
+        server = GrpcServer(
+            [Service(SERVICE_NAME, servicer, analysis_pb2_grpc.add_AnalysisServiceServicer_to_server)],
+            domain="analysis.yousync",
+            host=settings.grpc_host,
+            port=settings.grpc_port,
+            verifier=verifier,
+            public_methods=PUBLIC_METHODS,
+        )
+    relay = None
+    if "relay" in settings.roles:
+        relay = OutboxRelay(uow=uow, js=js, database_url=settings.database_url.get_secret_value())
+        resources.push_async_callback(relay.stop)
+    dispatcher = None
+    if "dispatcher" in settings.roles:
+        dispatcher = Dispatcher(
+            uow=uow,
+            js=js,
+            blobs=blobs,
+            catalog=catalog,
+            analyzer=channels.get(settings.analyzer_target, ANALYZER_POLICY),
+            progress=ProgressPublisher(js),
+            policy=DispatchPolicy(
+                concurrency=settings.dispatch_concurrency,
+                ack_wait_seconds=settings.ack_wait_seconds,
+                max_deliver=settings.max_deliver,
+                retry_delay_seconds=settings.retry_delay_seconds,
+                analyzer_deadline_seconds=settings.analyzer_deadline_seconds,
+            ),
+        )
+        resources.push_async_callback(dispatcher.stop)
+    return Orchestrator(server, relay, dispatcher, resources, nats, blobs)

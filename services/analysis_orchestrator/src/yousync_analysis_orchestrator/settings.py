@@ -1,0 +1,44 @@
+"""Orchestrator settings (prefix ORCHESTRATOR_); blob storage comes from BLOB_* (shared)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
+from yousync_platform.settings import ServiceSettings
+
+ROLES = frozenset({"api", "relay", "dispatcher"})
+
+
+class OrchestratorSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="ORCHESTRATOR_", extra="ignore", frozen=True)
+
+    grpc_port: int = 50053
+    database_url: SecretStr
+    nats_url: str = "nats://127.0.0.1:4222"
+    catalog_target: str = "127.0.0.1:50052"
+    analyzer_target: str = "127.0.0.1:50054"
+    # What this process runs: the gRPC API, the outbox relay, the dispatcher (comma-separated).
+    roles: Annotated[frozenset[str], NoDecode] = ROLES
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    dispatch_concurrency: int = Field(default=4, ge=1, le=64)
+    # JetStream redelivers an unacked dispatch after this long; workers heartbeat well within it.
+    ack_wait_seconds: float = Field(default=30.0, ge=1.0)
+    max_deliver: int = Field(default=5, ge=1)
+    # Delay before a job whose analyzer was unavailable is tried again (grows per attempt).
+    retry_delay_seconds: float = Field(default=2.0, ge=0.0)
+    analyzer_deadline_seconds: float = Field(default=120.0, ge=1.0)
+    # Shared secret of the completion webhook (HMAC-SHA256); the webhook is refused while empty.
+    webhook_secret: SecretStr = SecretStr("")
+    webhook_tolerance_seconds: int = Field(default=300, ge=1)
+    audio_url_ttl_seconds: int = Field(default=600, ge=30, le=86400)
+
+    @field_validator("roles", mode="before")
+    @classmethod
+    def _roles(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = frozenset(v.strip() for v in value.split(",") if v.strip())
+        if isinstance(value, frozenset | set | list) and not set(value) <= ROLES:
+            raise ValueError(f"roles must be among {sorted(ROLES)}")
+        return value
