@@ -54,7 +54,12 @@ class CatalogHarness:
         return await self.sign_in(ADMIN_EMAIL)
 
     async def import_demo(self, path: Path = DEMO) -> ImportReport:
-        return await import_catalog(path, uow=self.uow, blobs=self.app.blobs, progress=False)
+        report = await import_catalog(path, uow=self.uow, blobs=self.app.blobs, progress=False)
+        # The CLI runs in another process; a server sees its changes once its caches expire (TTL).
+        # Tests don't wait for that.
+        self.app.service.lists.clear()
+        self.app.service.details.clear()
+        return report
 
     def uow(self) -> CatalogUnitOfWork:
         return self.app.service._uow()

@@ -166,8 +166,9 @@ class S3BlobStore(BlobStore):
             if _missing(error):
                 raise BlobNotFound(key) from None
             raise
-        async with response["Body"] as stream:
-            while chunk := await stream.read(chunk_size):
+        body = response["Body"]  # aiobotocore StreamingBody: read(n) returns at most n bytes
+        async with body:
+            while chunk := await body.read(chunk_size):
                 yield chunk
 
     async def stat(self, key: str) -> BlobInfo | None:

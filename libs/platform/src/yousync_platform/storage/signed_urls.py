@@ -80,6 +80,6 @@ class UrlSigner:
         query = parse_qs(parts.query, strict_parsing=False)
         expires = query.get("expires", [""])
         signature = query.get("signature", [""])
-        if len(expires) != 1 or len(signature) != 1:
+        if len(expires) != 1 or len(signature) != 1 or not expires[0] or not signature[0]:
             raise InvalidSignature("INVALID_SIGNED_URL", "malformed signed URL")
         return self.verify(unquote(parts.path[len(prefix) :]), expires[0], signature[0], now=now)
