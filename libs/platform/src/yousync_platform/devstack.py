@@ -63,8 +63,28 @@ def _auth_env(stack: Stack) -> dict[str, str]:
     }
 
 
+def _gateway_env(stack: Stack) -> dict[str, str]:
+    return {
+        "GATEWAY_HTTP_PORT": str(stack.ports["gateway"]),
+        "GATEWAY_AUTH_TARGET": _target(stack, "auth"),
+        "GATEWAY_CATALOG_TARGET": _target(stack, "catalog"),
+        "GATEWAY_ANALYSIS_TARGET": _target(stack, "analysis_orchestrator"),
+        "GATEWAY_STREAM_TICKET_SECRET": _persistent_secret(
+            stack.run_dir / "stream-ticket-secret", lambda: secrets.token_urlsafe(32)
+        ),
+        "GATEWAY_CORS_ORIGINS": os.environ.get(
+            "YOUSYNC_CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000"
+        ),
+        "BLOB_BACKEND": "filesystem",
+        "BLOB_FS_ROOT": str(stack.run_dir / "blobs"),
+        "BLOB_URL_SECRET": stack.secrets["blob_url_key"],
+    }
+
+
 SERVICES = [
     ServiceSpec("auth", "yousync_auth", _auth_env),
+    # The gateway last: it serves the browser once everything behind it is up.
+    ServiceSpec("gateway", "yousync_gateway", _gateway_env),
 ]
 
 
@@ -82,7 +102,7 @@ def _run_dir() -> Path:
         run_dir = Path(tempfile.gettempdir()) / f"yousync-run-{abs(hash(str(run_dir)))}"
     run_dir.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
-        run_dir.chmod(0o755)  # noqa: S103 - the unprivileged postgres user must traverse it
+        run_dir.chmod(0o755)
     return run_dir
 
 
@@ -168,7 +188,11 @@ def main() -> int:
                 except TimeoutError:
                     if process.poll() is not None or stop_requested or time.monotonic() > deadline:
                         raise RuntimeError(f"{spec.name} did not start; see {logs / (spec.name + '.log')}") from None
-            print(f"  {spec.name:<10} {_target(stack, spec.name)}", flush=True)
+            if spec.name == "gateway":
+                url = f"http://127.0.0.1:{port}"
+                print(f"  {spec.name:<10} {url}  (API docs: {url}/docs)", flush=True)
+            else:
+                print(f"  {spec.name:<10} {_target(stack, spec.name)}", flush=True)
         print("ready — press Ctrl-C to stop", flush=True)
         while not stop_requested:
             for name, process in supervisor.processes:

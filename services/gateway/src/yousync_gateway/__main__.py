@@ -1,0 +1,29 @@
+"""`yousync-gateway`: serve the HTTP API with uvicorn until SIGTERM."""
+
+from __future__ import annotations
+
+import uvicorn
+from yousync_platform.logging import configure_logging
+from yousync_platform.settings import load_settings
+
+from yousync_gateway.app import create_app
+from yousync_gateway.settings import GatewaySettings
+
+
+def main() -> None:
+    configure_logging("gateway")
+    settings = load_settings(GatewaySettings)
+    configure_logging("gateway", settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        timeout_graceful_shutdown=int(settings.grace_seconds),
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+if __name__ == "__main__":
+    main()

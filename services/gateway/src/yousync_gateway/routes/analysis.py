@@ -1,0 +1,444 @@
+"""Uploads, progress (SSE), results and the completion webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
+
+import grpc
+from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi.responses import Response, StreamingResponse
+from yousync.analysis.v1 import analysis_pb2
+from yousync_platform.access_tokens import bearer_token
+from yousync_platform.errors import DomainError
+
+from yousync_gateway import convert, schemas, sse
+from yousync_gateway.deps import Caller, CallerDep, GatewayState, State, verify_access_token
+from yousync_gateway.errors import ApiError, errors, from_domain, from_grpc
+from yousync_gateway.metrics import SSE_EVENTS, SSE_OPEN, UPLOADS
+from yousync_gateway.routes.catalog import MAX_ID
+from yousync_gateway.uploads import upload_take
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api", tags=["analysis"])
+
+JOB_ID = r"^[A-Za-z0-9_\-]{1,64}$"
+JobId = Annotated[str, Path(pattern=JOB_ID, description="Job id from the upload response.")]
+TokenId = Annotated[int, Path(ge=1, le=MAX_ID, description="Token (line) id.")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=128,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Retrying an upload with the same key returns the first upload's job.",
+    ),
+]
+
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "audio_file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "The recording (WAV, WebM/Opus, Ogg/Opus, MP3, M4A/AAC or FLAC; the "
+                            "format is sniffed from the bytes). The field may also be named `file`.",
+                        }
+                    },
+                    "required": ["audio_file"],
+                }
+            }
+        },
+    }
+}
+
+
+def _ticket_fields(state: GatewayState, request: Request, caller: Caller, job_id: str) -> dict[str, Any]:
+    ticket = state.sealer.mint(job_id, caller.subject, caller.access_token, caller.expires_at)
+    path = request.app.url_path_for("analysis_progress", job_id=job_id)
+    return {
+        "stream_ticket": ticket.ticket,
+        "stream_ticket_expires_at": dt.datetime.fromtimestamp(ticket.expires_at, dt.UTC)
+        .isoformat()
+        .replace("+00:00", "Z"),
+        "progress_url": f"{path}?ticket={ticket.ticket}",
+    }
+
+
+async def _job_running(state: GatewayState, caller: Caller, job_id: str) -> bool:
+    try:
+        job = await state.clients.analysis.GetJob(analysis_pb2.GetJobRequest(job_id=job_id), metadata=caller.metadata)
+    except grpc.aio.AioRpcError as error:
+        return error.code() not in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED)
+    return job.state not in convert.JOB_TERMINAL
+
+
+@router.post(
+    "/tokens/{token_id}/upload-audio",
+    status_code=202,
+    response_model=schemas.UploadAccepted,
+    summary="Upload a take of a token (line) for scoring",
+    description="Multipart upload, file field `audio_file` (or `file`). The body is streamed to the orchestrator "
+    "chunk by chunk; over the size cap the answer is 413 at once. Answers at once with the queued job "
+    "(`{job_id, status}` plus more) and a `stream_ticket` for the progress stream. "
+    "Per-user limits: uploads per minute and concurrent analyses (429 with `Retry-After`).",
+    responses=errors(400, 401, 404, 413, 415, 429),
+    openapi_extra=UPLOAD_BODY,
+)
+async def upload_audio(
+    request: Request,
+    token_id: TokenId,
+    caller: CallerDep,
+    state: State,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    limits = state.limits
+    await limits.analyses.check(caller.subject, lambda job_id: _job_running(state, caller, job_id))
+    limits.uploads.hit(caller.subject)
+    try:
+        job = await upload_take(
+            request,
+            state.clients.analysis,
+            token_id=token_id,
+            idempotency_key=idempotency_key or "",
+            metadata=caller.metadata,
+            max_bytes=state.settings.max_upload_bytes,
+            timeout=state.settings.upload_timeout_seconds,
+        )
+    except BaseException as exc:
+        UPLOADS.labels("refused").inc()
+        if isinstance(exc, ApiError) and exc.status in (400, 413, 415, 422):
+            limits.uploads.refund(caller.subject)
+        raise
+    UPLOADS.labels("accepted").inc()
+    if job.state not in convert.JOB_TERMINAL:
+        limits.analyses.started(caller.subject, job.id)
+    return {
+        "job_id": job.id,
+        "status": convert.status_of(job.state),
+        "state": convert.state_name(job.state),
+        "take_id": job.take_id,
+        "token_id": job.token_id,
+        "script_id": job.script_id,
+        "result_url": request.app.url_path_for("analysis_result", job_id=job.id),
+        "created_at": convert.ts(job.create_time),
+        **_ticket_fields(state, request, caller, job.id),
+    }
+
+
+@router.get(
+    "/tokens/analysis-result/{job_id}",
+    response_model=schemas.AnalysisResult,
+    summary="A job's state, and its scores once completed",
+    description="Always 200 for the caller's job: `status` is processing, completed or failed; the scores and "
+    "`detailed_feedback` are null until completed. Another user's job is 404.",
+    responses=errors(401, 404),
+)
+async def analysis_result(job_id: JobId, caller: CallerDep, state: State) -> dict[str, Any]:
+    job = await state.clients.analysis.GetJob(analysis_pb2.GetJobRequest(job_id=job_id), metadata=caller.metadata)
+    result = None
+    if job.state == analysis_pb2.JOB_STATE_COMPLETED:
+        result = await state.clients.analysis.GetResult(
+            analysis_pb2.GetResultRequest(job_id=job_id), metadata=caller.metadata
+        )
+    if job.state in convert.JOB_TERMINAL:
+        state.limits.analyses.finished(caller.subject, job_id)
+    return convert.analysis_result(job, result)
+
+
+@router.post(
+    "/tokens/analysis-progress/{job_id}/ticket",
+    response_model=schemas.StreamTicketOut,
+    summary="A fresh stream ticket for a job's progress stream",
+    description="For a caller who holds the job (checked with the orchestrator). Use it as "
+    "`GET /api/tokens/analysis-progress/{job_id}?ticket=...` from an EventSource.",
+    responses=errors(401, 404),
+)
+async def progress_ticket(request: Request, job_id: JobId, caller: CallerDep, state: State) -> dict[str, Any]:
+    await state.clients.analysis.GetJob(analysis_pb2.GetJobRequest(job_id=job_id), metadata=caller.metadata)
+    return {"job_id": job_id, **_ticket_fields(state, request, caller, job_id)}
+
+
+SSE_DESCRIPTION = """Server-sent events (`text/event-stream`) for one job, for `EventSource`.
+
+* Each event is unnamed (read it with `onmessage`) and its `data` is one JSON object:
+  `{job_id, sequence, status, state, stage, progress, message, time}`; `status` is `processing` until
+  `completed` (then `result` holds the full result, as `GET /api/tokens/analysis-result/{job_id}`) or
+  `failed` (then `error` = `{reason, message}`). `id:` is the event's sequence number.
+* A comment line (`: keep-alive`) comes every ~15 s while nothing happens.
+* The stream ends after the terminal event. On reconnection the browser sends `Last-Event-ID` and the
+  stream resumes after that event, without loss; a stream whose terminal event was already delivered
+  answers the terminal snapshot again, once.
+* **Authorization.** `EventSource` cannot send headers, so pass `?ticket=<stream_ticket>` (from the
+  upload response or from `POST /api/tokens/analysis-progress/{job_id}/ticket`). A ticket is valid for
+  this job only and for a few minutes (at most as long as the access token it was minted from); it
+  is sealed (AES-256-GCM), so it can't be altered or read. `Authorization: Bearer` works too (fetch-based
+  clients, curl). A long-lived token is never accepted in the URL.
+* Unknown job, another user's job → 404; missing or invalid ticket → 401; too many open streams → 429.
+  None of these is retried by `EventSource`, so there is no reconnect loop.
+"""
+
+
+async def _stream_caller(request: Request, state: GatewayState, job_id: str, ticket: str | None) -> Caller:
+    header = request.headers.get("authorization")
+    if header:
+        try:
+            token = bearer_token(header)
+        except DomainError as exc:
+            raise from_domain(exc) from None
+        return await verify_access_token(state, token)
+    if not ticket:
+        raise ApiError(
+            401,
+            "AUTHENTICATION_REQUIRED",
+            "pass ?ticket=<stream_ticket> (from the upload response) or an Authorization header",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    opened = state.sealer.open(ticket, job_id)
+    return Caller(opened.subject, opened.access_token, opened.expires_at)
+
+
+@router.get(
+    "/tokens/analysis-progress/{job_id}",
+    name="analysis_progress",
+    summary="Live progress of a job (server-sent events)",
+    description=SSE_DESCRIPTION,
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "An event stream.",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        204: {"description": "Nothing more to send (tells EventSource to stop)."},
+        **errors(401, 404, 429),
+    },
+)
+async def analysis_progress(
+    request: Request,
+    job_id: JobId,
+    state: State,
+    ticket: Annotated[str | None, Query(max_length=8192, description="Stream ticket.")] = None,
+    access_token: Annotated[
+        str | None, Query(max_length=8192, description="Alias of `ticket` (a stream ticket, never an access token).")
+    ] = None,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=32)] = None,
+) -> Response:
+    caller = await _stream_caller(request, state, job_id, ticket or access_token)
+    after = sse.parse_last_event_id(last_event_id)
+    return await open_progress_stream(state, caller, job_id, after)
+
+
+async def open_progress_stream(state: GatewayState, caller: Caller, job_id: str, after: int) -> Response:
+    release = state.limits.streams.acquire(caller.subject)
+    try:
+        watcher = _Watcher(state, caller, job_id, after)
+        first = await watcher.first()
+    except BaseException:
+        release()
+        raise
+    if first is None:
+        release()
+        return Response(status_code=204)
+    return StreamingResponse(
+        watcher.events(first, release),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"},
+    )
+
+
+_END = object()
+
+
+class _Watcher:
+    """One SSE connection: a WatchJob stream read by its own task, heartbeats while it is quiet."""
+
+    def __init__(self, state: GatewayState, caller: Caller, job_id: str, after: int) -> None:
+        self.state = state
+        self.caller = caller
+        self.job_id = job_id
+        self.after = after
+        self.call: Any = None
+        self.queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=16)
+        self.reader: asyncio.Task[None] | None = None
+        self.terminal_sent = False
+
+    async def first(self) -> bytes | None:
+        """The first event, or None when there is nothing to send; 4xx errors are raised here, before any byte."""
+        self.call = self.state.clients.analysis.WatchJob(
+            analysis_pb2.WatchJobRequest(job_id=self.job_id, after_sequence=self.after),
+            metadata=self.caller.metadata,
+            timeout=self.state.settings.sse_max_seconds,
+        )
+        try:
+            event = await self.call.read()
+        except grpc.aio.AioRpcError as error:
+            self.call.cancel()
+            raise from_grpc(error) from None
+        if event is grpc.aio.EOF:
+            return await self._terminal_snapshot(retry=True)
+        self.reader = asyncio.create_task(self._read())
+        return self._frame(event, retry=True)
+
+    def _frame(self, event: analysis_pb2.JobEvent, *, retry: bool = False) -> bytes:
+        if event.state in convert.JOB_TERMINAL:
+            self.terminal_sent = True
+            self.state.limits.analyses.finished(self.caller.subject, self.job_id)
+        SSE_EVENTS.inc()
+        return sse.event(
+            convert.job_event(event),
+            event_id=event.sequence,
+            retry_ms=self.state.settings.sse_retry_ms if retry else None,
+        )
+
+    async def _terminal_snapshot(self, *, retry: bool = False) -> bytes | None:
+        """When the watch ended without a terminal event here: the job's terminal snapshot, if it is over."""
+        metadata = self.caller.metadata
+        try:
+            job = await self.state.clients.analysis.GetJob(
+                analysis_pb2.GetJobRequest(job_id=self.job_id), metadata=metadata
+            )
+            if job.state not in convert.JOB_TERMINAL:
+                return None
+            result = None
+            if job.state == analysis_pb2.JOB_STATE_COMPLETED:
+                result = await self.state.clients.analysis.GetResult(
+                    analysis_pb2.GetResultRequest(job_id=self.job_id), metadata=metadata
+                )
+        except grpc.aio.AioRpcError as error:
+            raise from_grpc(error) from None
+        self.terminal_sent = True
+        self.state.limits.analyses.finished(self.caller.subject, self.job_id)
+        return sse.event(
+            convert.job_snapshot_event(job, result),
+            event_id=job.last_sequence,
+            retry_ms=self.state.settings.sse_retry_ms if retry else None,
+        )
+
+    async def _read(self) -> None:
+        try:
+            while True:
+                event = await self.call.read()
+                if event is grpc.aio.EOF:
+                    break
+                await self.queue.put(event)
+        except grpc.aio.AioRpcError as error:
+            await self.queue.put(error)
+        finally:
+            await self.queue.put(_END)
+
+    async def events(self, first: bytes, release: Callable[[], None]) -> AsyncIterator[bytes]:
+        SSE_OPEN.inc()
+        heartbeat = self.state.settings.sse_heartbeat_seconds
+        deadline = time.monotonic() + self.state.settings.sse_max_seconds
+        try:
+            yield first
+            while not self.terminal_sent and time.monotonic() < deadline:
+                try:
+                    item = await asyncio.wait_for(self.queue.get(), heartbeat)
+                except TimeoutError:
+                    yield sse.comment()
+                    continue
+                if item is _END:
+                    if not self.terminal_sent:
+                        with contextlib.suppress(ApiError):
+                            snapshot = await self._terminal_snapshot()
+                            if snapshot is not None:
+                                yield snapshot
+                    break
+                if isinstance(item, grpc.aio.AioRpcError):
+                    if item.code() != grpc.StatusCode.DEADLINE_EXCEEDED:
+                        log.warning("watch ended with an error", extra={"grpc_code": item.code().name})
+                    continue
+                yield self._frame(item)
+        finally:
+            SSE_OPEN.dec()
+            self.close()
+            release()
+
+    def close(self) -> None:
+        if self.reader is not None:
+            self.reader.cancel()
+        if self.call is not None:
+            self.call.cancel()
+
+
+@router.post(
+    "/tokens/webhook/analysis-complete",
+    response_model=schemas.WebhookAccepted,
+    summary="Completion by an external analysis server (HMAC-signed)",
+    description="Server to server. Headers `X-Signature` (hex HMAC-SHA256 of `<timestamp>.<raw body>` under the "
+    "shared secret) and `X-Timestamp` (unix seconds); the orchestrator checks both, and the age of the timestamp.",
+    responses=errors(400, 401, 404, 409, 413),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object", "additionalProperties": True}}},
+        }
+    },
+)
+async def analysis_complete_webhook(
+    request: Request,
+    state: State,
+    signature: Annotated[str, Header(alias="X-Signature", min_length=1, max_length=256, pattern=r"^[\x21-\x7e]+$")],
+    timestamp: Annotated[int, Header(alias="X-Timestamp", ge=0, le=2**40)],
+) -> dict[str, Any]:
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > 4 * 1024 * 1024:
+            raise ApiError(413, "PAYLOAD_TOO_LARGE", "webhook body over 4 MiB", headers={"Connection": "close"})
+    job = await state.clients.analysis.CompleteJobExternally(
+        analysis_pb2.CompleteJobExternallyRequest(body=bytes(body), signature=signature, timestamp=timestamp)
+    )
+    return {"job_id": job.id, "status": convert.status_of(job.state), "state": convert.state_name(job.state)}
+
+
+# ---------------------------------------------------------------- the original frontend's paths
+legacy = APIRouter(prefix="/api", tags=["compatibility"])
+
+
+@legacy.post(
+    "/scripts/{token_id}/upload-audio",
+    status_code=202,
+    response_model=schemas.UploadAccepted,
+    summary="Upload a take (original frontend's path; its 'script' is our token)",
+    responses=errors(400, 401, 404, 413, 415, 429),
+    openapi_extra=UPLOAD_BODY,
+    deprecated=True,
+)
+async def legacy_upload_audio(
+    request: Request,
+    token_id: TokenId,
+    caller: CallerDep,
+    state: State,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    return await upload_audio(request, token_id, caller, state, idempotency_key)
+
+
+@legacy.get(
+    "/scripts/analysis-progress/{job_id}",
+    summary="Live progress (original frontend's path)",
+    description="Same stream as `GET /api/tokens/analysis-progress/{job_id}`, same authorization.",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}, **errors(401, 404, 429)},
+    deprecated=True,
+)
+async def legacy_analysis_progress(
+    request: Request,
+    job_id: JobId,
+    state: State,
+    ticket: Annotated[str | None, Query(max_length=8192)] = None,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=32)] = None,
+) -> Response:
+    return await analysis_progress(request, job_id, state, ticket, None, last_event_id)

@@ -1,0 +1,69 @@
+"""Liveness, readiness and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import grpc
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from yousync_platform.client import ClientPolicy
+
+from yousync_gateway import schemas
+from yousync_gateway.deps import GatewayState, State
+from yousync_gateway.errors import ErrorBody
+
+router = APIRouter(tags=["operations"])
+HEALTH_POLICY = ClientPolicy("grpc.health.v1.Health", timeout_seconds=1.0, idempotent=frozenset({"Check"}))
+_CACHE_SECONDS = 1.0
+
+
+@router.get("/healthz", response_model=schemas.Health, summary="Liveness: the process answers")
+async def healthz() -> dict[str, Any]:
+    return {"status": "ok", "services": {}}
+
+
+async def _check(state: GatewayState, target: str) -> str:
+    stub = health_pb2_grpc.HealthStub(state.clients.channels.get(target, HEALTH_POLICY))
+    try:
+        response = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1.0)
+    except grpc.aio.AioRpcError as error:
+        return str(error.code().name).lower()
+    return str(health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)).lower()
+
+
+@router.get(
+    "/readyz",
+    response_model=schemas.Health,
+    summary="Readiness: every backend service reports SERVING",
+    responses={503: {"model": ErrorBody, "description": "Some service is not serving."}},
+)
+async def readyz(state: State) -> Response:
+    cached: tuple[float, dict[str, str]] | None = getattr(state, "_ready_cache", None)
+    if cached is not None and time.monotonic() - cached[0] < _CACHE_SECONDS:
+        services = cached[1]
+    else:
+        names = list(state.clients.targets)
+        results = await asyncio.gather(*(_check(state, state.clients.targets[n]) for n in names))
+        services = dict(zip(names, results, strict=True))
+        state._ready_cache = (time.monotonic(), services)  # type: ignore[attr-defined]
+    if all(s == "serving" for s in services.values()):
+        return JSONResponse({"status": "ready", "services": services})
+    return JSONResponse(
+        {"detail": "some services are not serving", "code": "NOT_READY", "status": "not_ready", "services": services},
+        status_code=503,
+    )
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
+async def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
