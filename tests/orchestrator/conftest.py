@@ -15,6 +15,10 @@ from pathlib import Path
 import grpc
 import pytest
 from sqlalchemy import text
+
+from tests.analyzer.helpers import FIXTURES as ANALYZER_FIXTURES
+from tests.analyzer.helpers import LINES
+from tests.catalog.conftest import CatalogHarness, blob_root, catalog  # noqa: F401 - session fixtures
 from yousync.analysis.v1 import analysis_pb2, analysis_pb2_grpc
 from yousync.catalog.v1 import catalog_pb2
 from yousync_analysis_orchestrator.server import MIGRATIONS, Orchestrator, create
@@ -25,10 +29,6 @@ from yousync_catalog.importer import import_catalog
 from yousync_platform.db import create_engine
 from yousync_platform.migrations import upgrade
 from yousync_platform.storage.factory import BlobSettings
-
-from tests.analyzer.helpers import FIXTURES as ANALYZER_FIXTURES
-from tests.analyzer.helpers import LINES
-from tests.catalog.conftest import CatalogHarness, blob_root, catalog  # noqa: F401 - session fixtures
 
 WEBHOOK_SECRET = "test-webhook-secret-0123456789"
 MAX_UPLOAD = 2 * 1024 * 1024
@@ -182,7 +182,6 @@ async def flow(
     }
     settings = orchestrator_settings(env)
     orchestrator = await create(settings, s3_blobs)
-    assert orchestrator.server is not None
     port = await orchestrator.server.start()
     await orchestrator.start_workers()
     await orchestrator.server.set_serving()

@@ -43,9 +43,7 @@ class JwksCache:
 
     async def key(self, kid: str) -> Any | None:
         now = time.monotonic()
-        if now - self._fetched_at > self._ttl or (
-            kid not in self._keys and now - self._fetched_at > self._min_refresh
-        ):
+        if now - self._fetched_at > self._ttl or (kid not in self._keys and now - self._fetched_at > self._min_refresh):
             await self._refresh()
         return self._keys.get(kid)
 
@@ -58,9 +56,7 @@ class JwksCache:
                 self._keys = keys_from_jwks(await self._fetch())
             except Exception as exc:
                 if not self._keys:
-                    raise Unauthenticated(
-                        "JWKS_UNAVAILABLE", "cannot verify access tokens right now"
-                    ) from exc
+                    raise Unauthenticated("JWKS_UNAVAILABLE", "cannot verify access tokens right now") from exc
             finally:
                 self._fetched_at = time.monotonic()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from yousync.auth.v1 import auth_pb2, auth_pb2_grpc
-
 from yousync_platform.access_tokens import AccessTokenVerifier, JwksCache
 from yousync_platform.client import Channels, ClientPolicy
 from yousync_platform.settings import ServiceSettings

@@ -96,6 +96,9 @@ def open_channel(target: str, policy: ClientPolicy) -> grpc.aio.Channel:
             ("grpc.enable_retries", 1),
             ("grpc.max_receive_message_length", 8 * 1024 * 1024),
             ("grpc.keepalive_time_ms", 30_000),
+            # In-cluster peers come back quickly: don't wait minutes before reconnecting.
+            ("grpc.initial_reconnect_backoff_ms", 200),
+            ("grpc.max_reconnect_backoff_ms", 2_000),
             ("grpc.lb_policy_name", "round_robin"),
         ],
         interceptors=[

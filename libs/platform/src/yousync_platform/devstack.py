@@ -27,8 +27,15 @@ from yousync_platform.localstack.nats import LocalNats
 from yousync_platform.localstack.ports import free_port, wait_for_port
 from yousync_platform.localstack.postgres import LocalPostgres, _reachable_by_others
 
-DEFAULT_PORTS = {"postgres": 54329, "nats": 4222, "auth": 50051, "catalog": 50052, "analysis_orchestrator": 50053,
-                 "analyzer": 50054, "gateway": 8080}
+DEFAULT_PORTS = {
+    "postgres": 54329,
+    "nats": 4222,
+    "auth": 50051,
+    "catalog": 50052,
+    "analysis_orchestrator": 50053,
+    "analyzer": 50054,
+    "gateway": 8080,
+}
 
 
 @dataclass(frozen=True)
@@ -72,9 +79,7 @@ def _gateway_env(stack: Stack) -> dict[str, str]:
         "GATEWAY_STREAM_TICKET_SECRET": _persistent_secret(
             stack.run_dir / "stream-ticket-secret", lambda: secrets.token_urlsafe(32)
         ),
-        "GATEWAY_CORS_ORIGINS": os.environ.get(
-            "YOUSYNC_CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000"
-        ),
+        "GATEWAY_CORS_ORIGINS": os.environ.get("YOUSYNC_CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000"),
         "BLOB_BACKEND": "filesystem",
         "BLOB_FS_ROOT": str(stack.run_dir / "blobs"),
         "BLOB_URL_SECRET": stack.secrets["blob_url_key"],

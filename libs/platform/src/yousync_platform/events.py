@@ -70,9 +70,7 @@ async def publish(
     headers: dict[str, str] | None = None,
     timeout: float = 5.0,
 ) -> PubAck:
-    return await js.publish(
-        subject, payload, timeout=timeout, headers={**(headers or {}), MSG_ID_HEADER: msg_id}
-    )
+    return await js.publish(subject, payload, timeout=timeout, headers={**(headers or {}), MSG_ID_HEADER: msg_id})
 
 
 Handler = Callable[[Msg], Awaitable[None]]

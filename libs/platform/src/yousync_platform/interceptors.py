@@ -30,9 +30,7 @@ REQUEST_ID_HEADER = "x-request-id"
 _QUIET_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
 
 
-def rich_status(
-    code: grpc.StatusCode, message: str, reason: str, domain: str, metadata: dict[str, str]
-) -> Any:
+def rich_status(code: grpc.StatusCode, message: str, reason: str, domain: str, metadata: dict[str, str]) -> Any:
     info = error_details_pb2.ErrorInfo(reason=reason, domain=domain, metadata=metadata)
     detail = any_pb2.Any()
     detail.Pack(info)
@@ -90,9 +88,7 @@ class ServerPipeline(grpc.aio.ServerInterceptor):
                     self._finish(method, code, started, quiet)
 
             factory = (
-                grpc.unary_unary_rpc_method_handler
-                if handler.unary_unary
-                else grpc.stream_unary_rpc_method_handler
+                grpc.unary_unary_rpc_method_handler if handler.unary_unary else grpc.stream_unary_rpc_method_handler
             )
             new = factory(
                 unary_response,
@@ -117,9 +113,7 @@ class ServerPipeline(grpc.aio.ServerInterceptor):
                     self._finish(method, code, started, quiet)
 
             factory = (
-                grpc.unary_stream_rpc_method_handler
-                if handler.unary_stream
-                else grpc.stream_stream_rpc_method_handler
+                grpc.unary_stream_rpc_method_handler if handler.unary_stream else grpc.stream_stream_rpc_method_handler
             )
             new = factory(
                 stream_response,

@@ -38,10 +38,7 @@ class ServiceSettings(BaseSettings):
 
     def public_view(self) -> dict[str, Any]:
         """Settings with secrets masked, safe to log."""
-        return {
-            key: ("***" if isinstance(value, SecretStr) else value)
-            for key, value in self.model_dump().items()
-        }
+        return {key: ("***" if isinstance(value, SecretStr) else value) for key, value in self.model_dump().items()}
 
 
 def load_settings(cls: type[S], **overrides: Any) -> S:

@@ -6,10 +6,10 @@ import time
 from collections.abc import AsyncIterator
 
 import grpc
-from yousync.catalog.v1 import catalog_pb2, catalog_pb2_grpc
-from yousync_platform.client import Channels, ClientPolicy, downstream_error
 
+from yousync.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from yousync_analysis_orchestrator.domain import LineReference
+from yousync_platform.client import Channels, ClientPolicy, downstream_error
 
 CATALOG_POLICY = ClientPolicy(
     service="yousync.catalog.v1.CatalogService",

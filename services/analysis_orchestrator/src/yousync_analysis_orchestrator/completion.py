@@ -6,9 +6,9 @@ import uuid
 from collections.abc import Callable
 
 from google.protobuf.timestamp_pb2 import Timestamp
+
 from yousync.analysis.v1 import events_pb2
 from yousync.analyzer.v1 import analyzer_pb2
-
 from yousync_analysis_orchestrator.convert import event_pb, scores_of, scores_pb
 from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
 from yousync_analysis_orchestrator.domain import Job, JobState

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from google.protobuf.timestamp_pb2 import Timestamp
+
 from yousync.analysis.v1 import analysis_pb2
 from yousync.analyzer.v1 import analyzer_pb2
-
 from yousync_analysis_orchestrator.domain import Job, JobEvent, JobState, Overview, Result, Scores, Stage, Take
 
 _STATES = {

@@ -19,14 +19,10 @@ from dataclasses import dataclass
 import grpc
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
+
 from yousync.analysis.v1 import analysis_pb2
 from yousync.analyzer.v1 import analyzer_pb2, analyzer_pb2_grpc
 from yousync.common.v1 import common_pb2
-from yousync_platform.client import ClientPolicy
-from yousync_platform.errors import DomainError, NotFound, Unavailable
-from yousync_platform.events import PullConsumer
-from yousync_platform.storage.base import BlobNotFound, BlobStore
-
 from yousync_analysis_orchestrator.catalog_client import CatalogClient
 from yousync_analysis_orchestrator.completion import Completion
 from yousync_analysis_orchestrator.convert import ANALYZER_STAGES
@@ -34,6 +30,10 @@ from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
 from yousync_analysis_orchestrator.domain import Job, JobState, LineReference, Stage
 from yousync_analysis_orchestrator.progress import ProgressPublisher
 from yousync_analysis_orchestrator.subjects import DISPATCH, DISPATCHER_DURABLE, STREAM
+from yousync_platform.client import ClientPolicy
+from yousync_platform.errors import DomainError, NotFound, Unavailable
+from yousync_platform.events import PullConsumer
+from yousync_platform.storage.base import BlobNotFound, BlobStore
 
 log = logging.getLogger(__name__)
 CHUNK = 64 * 1024
@@ -169,10 +169,12 @@ class Dispatcher:
         call = self._analyzer.Analyze(timeout=self._policy.analyzer_deadline_seconds)
         try:
             outcome = await self._stream(call, job, line, blob_key)
-        except grpc.aio.AioRpcError as error:
-            if error.code() in RETRYABLE:
-                raise RetryLater(f"analyzer {error.code().name.lower()}") from error
-            log.error("analyzer rejected job %s: %s", job.id, error.details())
+        except (grpc.aio.AioRpcError, asyncio.InvalidStateError) as error:
+            # A write to a call that already ended raises InvalidStateError: the call's status says why.
+            code = error.code() if isinstance(error, grpc.aio.AioRpcError) else await call.code()
+            if code in RETRYABLE:
+                raise RetryLater(f"analyzer {code.name.lower()}") from error
+            log.error("analyzer rejected job %s: %s", job.id, code.name)
             await self._completion.fail(job.id, "ANALYZER_REJECTED", "the analysis server rejected the request")
             return
         except (Unavailable, DomainError) as exc:

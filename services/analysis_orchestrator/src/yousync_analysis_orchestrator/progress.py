@@ -16,14 +16,14 @@ from collections.abc import AsyncIterator, Callable
 
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
-from yousync.analysis.v1 import analysis_pb2
-from yousync_platform.errors import InvalidArgument, NotFound
-from yousync_platform.events import publish
 
+from yousync.analysis.v1 import analysis_pb2
 from yousync_analysis_orchestrator.convert import event_pb, is_terminal, snapshot_event
 from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
 from yousync_analysis_orchestrator.domain import JobEvent
 from yousync_analysis_orchestrator.subjects import job_events
+from yousync_platform.errors import InvalidArgument, NotFound
+from yousync_platform.events import publish
 
 log = logging.getLogger(__name__)
 _EVENT_NAMESPACE = uuid.UUID("5b0f7a1e-4c55-4a8e-9a59-7d1b0f1e2c3d")

@@ -8,12 +8,11 @@ import json
 import uuid
 from collections.abc import Callable
 
-from yousync_platform.errors import InvalidArgument, NotFound
-from yousync_platform.storage.base import BlobStore, SignedUrl
-
 from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
 from yousync_analysis_orchestrator.domain import Job, Overview, Result, Take
 from yousync_analysis_orchestrator.sniff import content_type
+from yousync_platform.errors import InvalidArgument, NotFound
+from yousync_platform.storage.base import BlobStore, SignedUrl
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100

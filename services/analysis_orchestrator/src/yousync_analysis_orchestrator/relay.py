@@ -14,11 +14,11 @@ from collections.abc import Callable
 
 import asyncpg
 from nats.js import JetStreamContext
-from yousync_platform.db import asyncpg_url
-from yousync_platform.events import publish
 
 from yousync_analysis_orchestrator.db.repository import OUTBOX_CHANNEL
 from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
+from yousync_platform.db import asyncpg_url
+from yousync_platform.events import publish
 
 log = logging.getLogger(__name__)
 

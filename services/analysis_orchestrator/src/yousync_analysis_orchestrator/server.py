@@ -8,15 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nats.aio.client import Client as NatsClient
-from yousync.analysis.v1 import analysis_pb2_grpc
-from yousync_platform.auth_client import jwks_verifier
-from yousync_platform.client import Channels
-from yousync_platform.db import create_engine, session_factory
-from yousync_platform.events import connect, ensure_stream
-from yousync_platform.server import GrpcServer, Service
-from yousync_platform.storage.base import BlobStore
-from yousync_platform.storage.factory import BlobSettings, open_blob_store
 
+from yousync.analysis.v1 import analysis_pb2_grpc
 from yousync_analysis_orchestrator.catalog_client import CatalogClient
 from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
 from yousync_analysis_orchestrator.dispatcher import ANALYZER_POLICY, Dispatcher, DispatchPolicy
@@ -28,6 +21,13 @@ from yousync_analysis_orchestrator.settings import OrchestratorSettings
 from yousync_analysis_orchestrator.subjects import STREAM, STREAM_SUBJECTS
 from yousync_analysis_orchestrator.uploads import Uploads
 from yousync_analysis_orchestrator.webhook import Webhook
+from yousync_platform.auth_client import jwks_verifier
+from yousync_platform.client import Channels
+from yousync_platform.db import create_engine, session_factory
+from yousync_platform.events import connect, ensure_stream
+from yousync_platform.server import GrpcServer, Service
+from yousync_platform.storage.base import BlobStore
+from yousync_platform.storage.factory import BlobSettings, open_blob_store
 
 SERVICE_NAME = "yousync.analysis.v1.AnalysisService"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -39,7 +39,7 @@ PUBLIC_METHODS = frozenset({f"/{SERVICE_NAME}/CompleteJobExternally"})
 class Orchestrator:
     """What one orchestrator process runs, per its roles."""
 
-    server: GrpcServer | None
+    server: GrpcServer
     relay: OutboxRelay | None
     dispatcher: Dispatcher | None
     resources: AsyncExitStack
@@ -71,7 +71,8 @@ async def create(settings: OrchestratorSettings, blob_settings: BlobSettings | N
     await ensure_stream(js, STREAM, STREAM_SUBJECTS)
     catalog = CatalogClient(channels, settings.catalog_target)
 
-    server = None
+    services: list[Service] = []
+    verifier = None
     if "api" in settings.roles:
         verifier = jwks_verifier(settings, channels)
         servicer = AnalysisServicer(
@@ -84,14 +85,16 @@ async def create(settings: OrchestratorSettings, blob_settings: BlobSettings | N
                 tolerance_seconds=settings.webhook_tolerance_seconds,
             ),
         )
-        server = GrpcServer(
-            [Service(SERVICE_NAME, servicer, analysis_pb2_grpc.add_AnalysisServiceServicer_to_server)],
-            domain="analysis.yousync",
-            host=settings.grpc_host,
-            port=settings.grpc_port,
-            verifier=verifier,
-            public_methods=PUBLIC_METHODS,
-        )
+        services.append(Service(SERVICE_NAME, servicer, analysis_pb2_grpc.add_AnalysisServiceServicer_to_server))
+    # Worker-only processes (relay, dispatcher) still serve grpc.health.v1 for their probes.
+    server = GrpcServer(
+        services,
+        domain="analysis.yousync",
+        host=settings.grpc_host,
+        port=settings.grpc_port,
+        verifier=verifier,
+        public_methods=PUBLIC_METHODS,
+    )
     relay = None
     if "relay" in settings.roles:
         relay = OutboxRelay(uow=uow, js=js, database_url=settings.database_url.get_secret_value())

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import grpc
+
 from yousync.analysis.v1 import analysis_pb2, analysis_pb2_grpc
 from yousync.common.v1 import common_pb2
-from yousync_platform.context import require_principal
-from yousync_platform.errors import InvalidArgument
-
 from yousync_analysis_orchestrator.convert import job_pb, overview_pb, result_pb, take_pb, timestamp
 from yousync_analysis_orchestrator.progress import JobWatcher
 from yousync_analysis_orchestrator.queries import Queries
 from yousync_analysis_orchestrator.uploads import UploadRequest, Uploads
 from yousync_analysis_orchestrator.webhook import Webhook
+from yousync_platform.context import require_principal
+from yousync_platform.errors import InvalidArgument
 
 
 class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
+
 from yousync_platform.settings import ServiceSettings
 
 ROLES = frozenset({"api", "relay", "dispatcher"})
@@ -18,7 +19,7 @@ class OrchestratorSettings(ServiceSettings):
     database_url: SecretStr
     nats_url: str = "nats://127.0.0.1:4222"
     catalog_target: str = "127.0.0.1:50052"
-    analyzer_target: str = "127.0.0.1:50054"
+    analyzer_target: str = "127.0.0.1:50055"
     # What this process runs: the gRPC API, the outbox relay, the dispatcher (comma-separated).
     roles: Annotated[frozenset[str], NoDecode] = ROLES
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)

@@ -13,15 +13,14 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-from yousync_platform.errors import FailedPrecondition, InvalidArgument, ResourceExhausted
-from yousync_platform.storage.base import BlobStore
-
 from yousync_analysis_orchestrator import sniff
 from yousync_analysis_orchestrator.catalog_client import CatalogClient
 from yousync_analysis_orchestrator.convert import event_pb
 from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
 from yousync_analysis_orchestrator.domain import Job, JobEvent, JobState, Stage
 from yousync_analysis_orchestrator.subjects import DISPATCH
+from yousync_platform.errors import FailedPrecondition, InvalidArgument, ResourceExhausted
+from yousync_platform.storage.base import BlobStore
 
 MAX_REQUEST_ID = 128
 

@@ -15,12 +15,12 @@ import time
 from collections.abc import Callable
 
 from google.protobuf import json_format
-from yousync.analyzer.v1 import analyzer_pb2
-from yousync_platform.errors import FailedPrecondition, InvalidArgument, NotFound, Unauthenticated
 
+from yousync.analyzer.v1 import analyzer_pb2
 from yousync_analysis_orchestrator.completion import Completion
 from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
 from yousync_analysis_orchestrator.domain import Job
+from yousync_platform.errors import FailedPrecondition, InvalidArgument, NotFound, Unauthenticated
 
 MAX_BODY = 2 * 1024 * 1024
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from google.protobuf.timestamp_pb2 import Timestamp
+
 from yousync.auth.v1 import auth_pb2
 from yousync.common.v1 import common_pb2
-
 from yousync_auth.domain import Session, User
 
 _ROLES = {"user": common_pb2.ROLE_USER, "admin": common_pb2.ROLE_ADMIN}

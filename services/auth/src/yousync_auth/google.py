@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 from google.auth import exceptions as google_exceptions
 from google.auth import jwt as google_jwt
-from yousync_platform.errors import Unauthenticated
 
 from yousync_auth.domain import GoogleIdentity
+from yousync_platform.errors import Unauthenticated
 
 GOOGLE_ISSUERS = frozenset({"accounts.google.com", "https://accounts.google.com"})
 _MAX_AGE = re.compile(r"max-age=(\d+)")

@@ -7,17 +7,17 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 import httpx
-from yousync.auth.v1 import auth_pb2_grpc
-from yousync_platform.access_tokens import AccessTokenVerifier, JwksCache
-from yousync_platform.db import create_engine, session_factory
-from yousync_platform.server import GrpcServer, Service
 
+from yousync.auth.v1 import auth_pb2_grpc
 from yousync_auth.db.uow import AuthUnitOfWork
 from yousync_auth.google import GoogleIdTokenVerifier
 from yousync_auth.keys import SigningKeys
 from yousync_auth.service import AuthPolicy, AuthService
 from yousync_auth.servicer import AuthServicer
 from yousync_auth.settings import AuthSettings
+from yousync_platform.access_tokens import AccessTokenVerifier, JwksCache
+from yousync_platform.db import create_engine, session_factory
+from yousync_platform.server import GrpcServer, Service
 
 SERVICE_NAME = "yousync.auth.v1.AuthService"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"

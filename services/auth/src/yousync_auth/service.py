@@ -8,12 +8,11 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from yousync_platform.errors import NotFound, PermissionDenied, Unauthenticated
-
 from yousync_auth.db.uow import AuthUnitOfWork
 from yousync_auth.domain import Session, User
 from yousync_auth.google import GoogleIdTokenVerifier
 from yousync_auth.keys import SigningKeys
+from yousync_platform.errors import NotFound, PermissionDenied, Unauthenticated
 
 REFRESH_TOKEN_BYTES = 32
 _MAX_REFRESH_TOKEN_LENGTH = 128

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import grpc
-from yousync.auth.v1 import auth_pb2, auth_pb2_grpc
-from yousync_platform.context import require_principal
 
+from yousync.auth.v1 import auth_pb2, auth_pb2_grpc
 from yousync_auth.convert import session_pb, user_pb
 from yousync_auth.service import AuthService
+from yousync_platform.context import require_principal
 
 
 class AuthServicer(auth_pb2_grpc.AuthServiceServicer):

@@ -96,9 +96,7 @@ class FakeGoogle:
         claims.update(overrides)
         return {k: v for k, v in claims.items() if v is not None}
 
-    def mint(
-        self, *, key: Any = None, kid: str | None = None, algorithm: str = "RS256", **claims: Any
-    ) -> str:
+    def mint(self, *, key: Any = None, kid: str | None = None, algorithm: str = "RS256", **claims: Any) -> str:
         """An ID token signed with this issuer's key (or `key`), headed with `kid`."""
         return jwt.encode(
             self.claims(**claims),

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Self
 
-from yousync_platform.db import UnitOfWork
-
 from yousync_analysis_orchestrator.db.repository import Repository
+from yousync_platform.db import UnitOfWork
 
 
 class OrchestratorUnitOfWork(UnitOfWork):

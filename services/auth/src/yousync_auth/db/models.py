@@ -7,6 +7,7 @@ import uuid
 
 from sqlalchemy import ARRAY, DateTime, ForeignKey, LargeBinary, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
+
 from yousync_platform.db import Base, schema_metadata
 
 

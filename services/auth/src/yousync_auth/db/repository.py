@@ -10,10 +10,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from yousync_platform.errors import AlreadyExists
 
 from yousync_auth.db.models import RefreshFamilyRow, RefreshTokenRow, UserRow
 from yousync_auth.domain import User
+from yousync_platform.errors import AlreadyExists
 
 
 def _user(row: UserRow) -> User:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Self
 
-from yousync_platform.db import UnitOfWork
-
 from yousync_auth.db.repository import RefreshTokenRepository, UserRepository
+from yousync_platform.db import UnitOfWork
 
 
 class AuthUnitOfWork(UnitOfWork):
