@@ -11,6 +11,7 @@ defaults), YOUSYNC_GOOGLE_CLIENT_IDS (accepted Google client ids, for real Googl
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import secrets
@@ -33,7 +34,7 @@ DEFAULT_PORTS = {
     "auth": 50051,
     "catalog": 50052,
     "analysis_orchestrator": 50053,
-    "analyzer": 50054,
+    "analyzer": 50055,
     "gateway": 8080,
 }
 
@@ -70,6 +71,58 @@ def _auth_env(stack: Stack) -> dict[str, str]:
     }
 
 
+def _blob_env(stack: Stack) -> dict[str, str]:
+    """One filesystem blob store shared by catalog, orchestrator and gateway (which serves signed URLs)."""
+    return {
+        "BLOB_BACKEND": "filesystem",
+        "BLOB_FS_ROOT": str(stack.run_dir / "blobs"),
+        "BLOB_URL_SECRET": stack.secrets["blob_url_key"],
+        "BLOB_URL_BASE": f"http://127.0.0.1:{stack.ports['gateway']}/api/blobs",
+    }
+
+
+def _catalog_env(stack: Stack) -> dict[str, str]:
+    return {
+        "CATALOG_DATABASE_URL": stack.database_url,
+        "CATALOG_GRPC_PORT": str(stack.ports["catalog"]),
+        "CATALOG_NATS_URL": stack.nats_url,
+        "CATALOG_AUTH_TARGET": _target(stack, "auth"),
+        **_blob_env(stack),
+    }
+
+
+def _load_demo_catalog(stack: Stack) -> None:
+    """Migrate the catalog schema and (re-)import the demo scenes: idempotent, by stable external ids."""
+    import yousync_catalog
+
+    demo = Path(yousync_catalog.__file__).resolve().parents[2] / "demo"
+    env = {**os.environ, **_catalog_env(stack)}
+    log = stack.run_dir / "logs" / "catalog-import.log"
+    with open(log, "ab") as out:
+        for args in (["migrate"], ["import", str(demo), "--no-progress"]):
+            subprocess.run(
+                [sys.executable, "-m", "yousync_catalog", *args], env=env, check=True, stdout=out, stderr=out
+            )
+    print(f"  demo catalog loaded from {demo}", flush=True)
+
+
+def _analyzer_env(stack: Stack) -> dict[str, str]:
+    return {"ANALYZER_GRPC_PORT": str(stack.ports["analyzer"])}
+
+
+def _orchestrator_env(stack: Stack) -> dict[str, str]:
+    return {
+        "ORCHESTRATOR_DATABASE_URL": stack.database_url,
+        "ORCHESTRATOR_GRPC_PORT": str(stack.ports["analysis_orchestrator"]),
+        "ORCHESTRATOR_NATS_URL": stack.nats_url,
+        "ORCHESTRATOR_CATALOG_TARGET": _target(stack, "catalog"),
+        "ORCHESTRATOR_ANALYZER_TARGET": _target(stack, "analyzer"),
+        "ORCHESTRATOR_AUTH_TARGET": _target(stack, "auth"),
+        "ORCHESTRATOR_WEBHOOK_SECRET": stack.secrets["webhook_secret"],
+        **_blob_env(stack),
+    }
+
+
 def _gateway_env(stack: Stack) -> dict[str, str]:
     return {
         "GATEWAY_HTTP_PORT": str(stack.ports["gateway"]),
@@ -80,14 +133,15 @@ def _gateway_env(stack: Stack) -> dict[str, str]:
             stack.run_dir / "stream-ticket-secret", lambda: secrets.token_urlsafe(32)
         ),
         "GATEWAY_CORS_ORIGINS": os.environ.get("YOUSYNC_CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000"),
-        "BLOB_BACKEND": "filesystem",
-        "BLOB_FS_ROOT": str(stack.run_dir / "blobs"),
-        "BLOB_URL_SECRET": stack.secrets["blob_url_key"],
+        **_blob_env(stack),
     }
 
 
 SERVICES = [
     ServiceSpec("auth", "yousync_auth", _auth_env),
+    ServiceSpec("catalog", "yousync_catalog", _catalog_env, setup=_load_demo_catalog),
+    ServiceSpec("analyzer", "yousync_analyzer", _analyzer_env),
+    ServiceSpec("analysis_orchestrator", "yousync_analysis_orchestrator", _orchestrator_env),
     # The gateway last: it serves the browser once everything behind it is up.
     ServiceSpec("gateway", "yousync_gateway", _gateway_env),
 ]
@@ -104,7 +158,8 @@ def _run_dir() -> Path:
     run_dir = Path(os.environ.get("YOUSYNC_RUN_DIR", ".run")).resolve()
     if os.geteuid() == 0 and not _reachable_by_others(run_dir.parent if not run_dir.exists() else run_dir):
         # PostgreSQL runs unprivileged: keep the data where that user can reach it.
-        run_dir = Path(tempfile.gettempdir()) / f"yousync-run-{abs(hash(str(run_dir)))}"
+        digest = hashlib.sha256(str(run_dir).encode()).hexdigest()[:12]
+        run_dir = Path(tempfile.gettempdir()) / f"yousync-run-{digest}"
     run_dir.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
         run_dir.chmod(0o755)
@@ -182,7 +237,10 @@ def main() -> int:
             if not _installed(spec.module):
                 continue
             if spec.setup is not None:
-                spec.setup(stack)
+                try:
+                    spec.setup(stack)
+                except subprocess.CalledProcessError:
+                    raise RuntimeError(f"{spec.name} setup failed; see {logs}") from None
             process = supervisor.start(spec.name, spec.module, spec.env(stack), logs)
             port = ports[spec.name]
             deadline = time.monotonic() + 60
