@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uvicorn
-from yousync_platform.logging import configure_logging
-from yousync_platform.settings import load_settings
 
 from yousync_gateway.app import create_app
 from yousync_gateway.settings import GatewaySettings
+from yousync_platform.logging import configure_logging
+from yousync_platform.settings import load_settings
 
 
 def main() -> None:

@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from yousync_platform.storage.filesystem import FilesystemBlobStore
 
 from yousync_gateway.clients import open_clients
 from yousync_gateway.deps import GatewayState, Limits
@@ -17,6 +16,7 @@ from yousync_gateway.middleware import GatewayMiddleware
 from yousync_gateway.routes import analysis, auth, blobs, catalog, mypage, ops
 from yousync_gateway.settings import GatewaySettings
 from yousync_gateway.tickets import TicketSealer
+from yousync_platform.storage.filesystem import FilesystemBlobStore
 
 DESCRIPTION = """The browser's API of YouSync: sign-in, the catalog of scripts (scenes) and tokens (lines),
 uploading takes, live analysis progress (server-sent events), results and the user's page.

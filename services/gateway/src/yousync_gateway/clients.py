@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import grpc
+
 from yousync.analysis.v1 import analysis_pb2_grpc
 from yousync.auth.v1 import auth_pb2, auth_pb2_grpc
 from yousync.catalog.v1 import catalog_pb2_grpc
+from yousync_gateway.settings import GatewaySettings
 from yousync_platform.access_tokens import AccessTokenVerifier, JwksCache
 from yousync_platform.client import Channels, ClientPolicy
-
-from yousync_gateway.settings import GatewaySettings
 
 AUTH_SERVICE = "yousync.auth.v1.AuthService"
 CATALOG_SERVICE = "yousync.catalog.v1.CatalogService"
@@ -33,6 +34,7 @@ class Clients:
     analysis: analysis_pb2_grpc.AnalysisServiceStub
     verifier: AccessTokenVerifier
     targets: dict[str, str]
+    by_name: dict[str, grpc.aio.Channel]
 
     async def close(self) -> None:
         await self.channels.close()
@@ -66,6 +68,7 @@ def open_clients(settings: GatewaySettings) -> Clients:
         catalog=catalog_pb2_grpc.CatalogServiceStub(catalog_channel),
         analysis=analysis_pb2_grpc.AnalysisServiceStub(analysis_channel),
         verifier=verifier,
+        by_name={"auth": auth_channel, "catalog": catalog_channel, "analysis_orchestrator": analysis_channel},
         targets={
             "auth": settings.auth_target,
             "catalog": settings.catalog_target,

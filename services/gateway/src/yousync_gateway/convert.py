@@ -9,6 +9,7 @@ from typing import Any
 from google.protobuf import json_format
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
+
 from yousync.analysis.v1 import analysis_pb2
 from yousync.analyzer.v1 import analyzer_pb2
 from yousync.auth.v1 import auth_pb2

@@ -8,16 +8,16 @@ from typing import Annotated
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from yousync_platform.access_tokens import bearer_token
-from yousync_platform.errors import DomainError
-from yousync_platform.storage.filesystem import FilesystemBlobStore
-from yousync_platform.storage.signed_urls import UrlSigner
 
 from yousync_gateway.clients import Clients
 from yousync_gateway.errors import ApiError, from_domain
 from yousync_gateway.limits import AnalysisSlots, Concurrency, SlidingWindow
 from yousync_gateway.settings import GatewaySettings
 from yousync_gateway.tickets import TicketSealer
+from yousync_platform.access_tokens import bearer_token
+from yousync_platform.errors import DomainError
+from yousync_platform.storage.filesystem import FilesystemBlobStore
+from yousync_platform.storage.signed_urls import UrlSigner
 
 
 @dataclass

@@ -20,6 +20,7 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
 from yousync_platform.errors import DomainError
 
 log = logging.getLogger(__name__)

@@ -8,10 +8,10 @@ from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from yousync_platform.context import new_request_id, request_id_var
 
-from yousync_gateway.errors import ApiError
+from yousync_gateway.errors import ApiError, error_response
 from yousync_gateway.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from yousync_platform.context import new_request_id, request_id_var
 
 REQUEST_ID = "x-request-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -57,10 +57,16 @@ class GatewayMiddleware:
                 HTTP_LATENCY.labels(route, scope["method"]).observe(time.perf_counter() - started)
             await send(message)
 
+        app = self.app
         if not scope["path"].endswith(_OWN_CAP):
-            receive = _capped(receive, MAX_BODY_BYTES)
+            if _declared_length(scope) > MAX_BODY_BYTES:
+                app = error_response(
+                    413, "PAYLOAD_TOO_LARGE", f"request body over {MAX_BODY_BYTES} bytes", {"Connection": "close"}
+                )
+            else:
+                receive = _capped(receive, MAX_BODY_BYTES)
         try:
-            await self.app(scope, receive, send_with_id)
+            await app(scope, receive, send_with_id)
         finally:
             HTTP_REQUESTS.labels(_route_of(scope), scope["method"], str(status)).inc()
             request_id_var.reset(reset)
@@ -70,6 +76,13 @@ def _route_of(scope: dict[str, Any] | Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
     return path if isinstance(path, str) else "unmatched"
+
+
+def _declared_length(scope: Scope) -> int:
+    for key, value in scope["headers"]:
+        if key == b"content-length":
+            return int(value) if value.isdigit() else 0
+    return 0
 
 
 def _capped(receive: Receive, limit: int) -> Receive:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
+
 from yousync_platform.settings import ServiceSettings
 from yousync_platform.storage import BlobSettings
 

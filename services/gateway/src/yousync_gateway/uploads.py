@@ -16,8 +16,8 @@ import grpc
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
-from yousync.analysis.v1 import analysis_pb2, analysis_pb2_grpc
 
+from yousync.analysis.v1 import analysis_pb2, analysis_pb2_grpc
 from yousync_gateway.errors import ApiError
 
 CHUNK = 64 * 1024

@@ -13,19 +13,19 @@ from typing import Annotated, Any
 import grpc
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from yousync.analysis.v1 import analysis_pb2
-from yousync_platform.access_tokens import bearer_token
-from yousync_platform.errors import DomainError
 
+from yousync.analysis.v1 import analysis_pb2
 from yousync_gateway import convert, schemas, sse
 from yousync_gateway.deps import Caller, CallerDep, GatewayState, State, verify_access_token
-from yousync_gateway.errors import ApiError, errors, from_domain, from_grpc
+from yousync_gateway.errors import COMMON_ERRORS, ApiError, errors, from_domain, from_grpc
 from yousync_gateway.metrics import SSE_EVENTS, SSE_OPEN, UPLOADS
 from yousync_gateway.routes.catalog import MAX_ID
 from yousync_gateway.uploads import upload_take
+from yousync_platform.access_tokens import bearer_token
+from yousync_platform.errors import DomainError
 
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/api", tags=["analysis"])
+router = APIRouter(prefix="/api", tags=["analysis"], responses=COMMON_ERRORS)
 
 JOB_ID = r"^[A-Za-z0-9_\-]{1,64}$"
 JobId = Annotated[str, Path(pattern=JOB_ID, description="Job id from the upload response.")]
@@ -404,7 +404,7 @@ async def analysis_complete_webhook(
 
 
 # ---------------------------------------------------------------- the original frontend's paths
-legacy = APIRouter(prefix="/api", tags=["compatibility"])
+legacy = APIRouter(prefix="/api", tags=["compatibility"], responses=COMMON_ERRORS)
 
 
 @legacy.post(

@@ -6,13 +6,13 @@ import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
-from yousync.auth.v1 import auth_pb2
 
+from yousync.auth.v1 import auth_pb2
 from yousync_gateway import convert, schemas
 from yousync_gateway.deps import CallerDep, State
-from yousync_gateway.errors import errors
+from yousync_gateway.errors import COMMON_ERRORS, errors
 
-router = APIRouter(prefix="/api/auth", tags=["auth"])
+router = APIRouter(prefix="/api/auth", tags=["auth"], responses=COMMON_ERRORS)
 
 
 @router.post(

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import FileResponse, Response
-from yousync_platform.errors import DomainError
 
 from yousync_gateway.deps import State
-from yousync_gateway.errors import ApiError, errors, from_domain
+from yousync_gateway.errors import COMMON_ERRORS, ApiError, errors, from_domain
+from yousync_platform.errors import DomainError
 
-router = APIRouter(prefix="/api/blobs", tags=["blobs"])
+router = APIRouter(prefix="/api/blobs", tags=["blobs"], responses=COMMON_ERRORS)
 
 
 @router.get(

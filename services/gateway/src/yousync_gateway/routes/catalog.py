@@ -6,13 +6,13 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from yousync.catalog.v1 import catalog_pb2
 
+from yousync.catalog.v1 import catalog_pb2
 from yousync_gateway import convert, schemas
 from yousync_gateway.deps import CallerDep, State
-from yousync_gateway.errors import errors
+from yousync_gateway.errors import COMMON_ERRORS, errors
 
-router = APIRouter(prefix="/api", tags=["catalog"])
+router = APIRouter(prefix="/api", tags=["catalog"], responses=COMMON_ERRORS)
 
 MAX_ID = 2**63 - 1
 TEXT = r"^[^\x00-\x1f\x7f]*$"

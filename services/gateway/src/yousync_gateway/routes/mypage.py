@@ -6,17 +6,17 @@ import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
+
 from yousync.analysis.v1 import analysis_pb2
 from yousync.auth.v1 import auth_pb2
 from yousync.catalog.v1 import catalog_pb2
-
 from yousync_gateway import convert, schemas
 from yousync_gateway.deps import CallerDep, State
-from yousync_gateway.errors import errors
+from yousync_gateway.errors import COMMON_ERRORS, errors
 from yousync_gateway.routes.analysis import JOB_ID
 from yousync_gateway.routes.catalog import MAX_ID, TEXT
 
-router = APIRouter(prefix="/api/mypage", tags=["my page"])
+router = APIRouter(prefix="/api/mypage", tags=["my page"], responses=COMMON_ERRORS)
 
 TokenId = Annotated[int, Path(ge=1, le=MAX_ID, description="Token (line) id.")]
 TakeId = Annotated[str, Path(pattern=JOB_ID, description="Take id.")]

@@ -11,14 +11,12 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from yousync_platform.client import ClientPolicy
 
 from yousync_gateway import schemas
 from yousync_gateway.deps import GatewayState, State
 from yousync_gateway.errors import ErrorBody
 
 router = APIRouter(tags=["operations"])
-HEALTH_POLICY = ClientPolicy("grpc.health.v1.Health", timeout_seconds=1.0, idempotent=frozenset({"Check"}))
 _CACHE_SECONDS = 1.0
 
 
@@ -27,8 +25,8 @@ async def healthz() -> dict[str, Any]:
     return {"status": "ok", "services": {}}
 
 
-async def _check(state: GatewayState, target: str) -> str:
-    stub = health_pb2_grpc.HealthStub(state.clients.channels.get(target, HEALTH_POLICY))
+async def _check(state: GatewayState, name: str) -> str:
+    stub = health_pb2_grpc.HealthStub(state.clients.by_name[name])
     try:
         response = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1.0)
     except grpc.aio.AioRpcError as error:
@@ -48,7 +46,7 @@ async def readyz(state: State) -> Response:
         services = cached[1]
     else:
         names = list(state.clients.targets)
-        results = await asyncio.gather(*(_check(state, state.clients.targets[n]) for n in names))
+        results = await asyncio.gather(*(_check(state, n) for n in names))
         services = dict(zip(names, results, strict=True))
         state._ready_cache = (time.monotonic(), services)  # type: ignore[attr-defined]
     if all(s == "serving" for s in services.values()):

@@ -1,0 +1,227 @@
+"""Upload edge cases (missing/empty/wrong field, wrong type, unsupported audio, 413 before the full body,
+idempotency), per-user limits (429 + Retry-After), signed blob URLs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from tests.gateway.conftest import (
+    GATEWAY_MAX_UPLOAD,
+    MAX_UPLOAD,
+    Flow,
+    Gateway,
+    dispatcher_paused,
+    gateway_settings,
+    multipart,
+    read_sse,
+    start_gateway,
+    take,
+)
+
+
+def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert body["detail"] and body["code"]
+    if code:
+        assert body["code"] == code, body
+    return body
+
+
+async def test_upload_mistakes_are_4xx_with_a_message(gateway: Gateway, lines: dict[str, int]) -> None:
+    headers = await gateway.sign_in("mistakes@example.com")
+    url = f"/api/tokens/{lines['frankly']}/upload-audio"
+    wav = take("frankly", "good.wav")
+    post = gateway.http.post
+    assert_error(await post(url, headers=headers, **multipart("audio", wav)), 422, "MISSING_FILE")
+    assert_error(await post(url, headers=headers, data={"note": "no file here"}, files={"other": ("a", b"x")}), 422)
+    assert_error(await post(url, headers=headers, **multipart("audio_file", b"")), 422, "EMPTY_FILE")
+    assert_error(await post(url, headers={**headers, "Content-Type": "audio/wav"}, content=wav), 415, "NOT_MULTIPART")
+    assert_error(await post(url, headers={**headers, "Content-Type": "multipart/form-data"}, content=b"--x--"), 400)
+    truncated = b'--b\r\nContent-Disposition: form-data; name="audio_file"; filename="a.wav"\r\n\r\nRIFF'
+    assert_error(
+        await post(url, headers={**headers, "Content-Type": "multipart/form-data; boundary=b"}, content=truncated),
+        400,
+        "MALFORMED_MULTIPART",
+    )
+    assert_error(await post(url, headers=headers, **multipart("audio_file", b"not audio at all" * 100)), 415)
+    assert_error(await post("/api/tokens/987654321/upload-audio", headers=headers, **multipart("audio_file", wav)), 404)
+    assert_error(await post("/api/tokens/0/upload-audio", headers=headers, **multipart("audio_file", wav)), 422)
+    # Without sign-in: 401 before any byte of the body is used.
+    assert_error(await post(url, **multipart("audio_file", wav)), 401)
+    assert (await gateway.http.get("/api/mypage/takes", headers=headers)).json()["takes"] == []
+
+
+async def test_idempotency_key_returns_the_same_job(gateway: Gateway, lines: dict[str, int]) -> None:
+    headers = await gateway.sign_in("retry@example.com")
+    url = f"/api/tokens/{lines['houston']}/upload-audio"
+    wav = take("houston", "good.wav")
+    async with dispatcher_paused(gateway.flow):
+        first = await gateway.http.post(url, headers={**headers, "Idempotency-Key": "k-1"}, **multipart("file", wav))
+        again = await gateway.http.post(url, headers={**headers, "Idempotency-Key": "k-1"}, **multipart("file", wav))
+        assert first.status_code == again.status_code == 202
+        assert first.json()["job_id"] == again.json()["job_id"]
+        other = await gateway.http.post(
+            url, headers={**headers, "Idempotency-Key": "k-1"}, **multipart("file", take("houston", "good.flac"))
+        )
+        assert_error(other, 409, "IDEMPOTENCY_KEY_REUSED")
+        takes = (await gateway.http.get("/api/mypage/takes", headers=headers)).json()["takes"]
+        for item in takes:  # nothing left for the dispatcher to analyse
+            await gateway.http.delete(f"/api/mypage/takes/{item['id']}", headers=headers)
+
+
+async def _raw_request(port: int, head: bytes, body: AsyncIterator[bytes]) -> tuple[bytes, int]:
+    """Send a request over a raw socket, streaming `body`, and stop sending as soon as a response arrives.
+    Returns the response head and how many body bytes were sent."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(head)
+    sent = 0
+    response = asyncio.ensure_future(reader.read(4096))
+    try:
+        async for chunk in body:
+            if response.done():
+                break
+            writer.write(chunk)
+            try:
+                await writer.drain()
+            except ConnectionError:
+                break
+            sent += len(chunk)
+            await asyncio.sleep(0)
+        data = await asyncio.wait_for(response, 10)
+    finally:
+        writer.close()
+    return data, sent
+
+
+async def test_413_as_soon_as_the_cap_is_exceeded(gateway: Gateway, lines: dict[str, int]) -> None:
+    headers = await gateway.sign_in("big@example.com")
+    port = int(urlsplit(gateway.url).port or 0)
+    path = f"/api/tokens/{lines['frankly']}/upload-audio"
+    wav = take("frankly", "good.wav")
+    boundary = "XyZ"
+    preamble = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="audio_file"; filename="big.wav"\r\n'
+        "Content-Type: audio/wav\r\n\r\n"
+    ).encode()
+    total_planned = 20 * GATEWAY_MAX_UPLOAD
+
+    async def body() -> AsyncIterator[bytes]:
+        # Chunked transfer (no Content-Length): the gateway only learns the size while reading.
+        first = preamble + wav
+        yield f"{len(first):x}\r\n".encode() + first + b"\r\n"
+        filler = b"\0" * 65536
+        for _ in range(total_planned // len(filler)):
+            yield f"{len(filler):x}\r\n".encode() + filler + b"\r\n"
+
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {headers['Authorization']}\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\nTransfer-Encoding: chunked\r\n\r\n"
+    ).encode()
+    response, sent = await _raw_request(port, head, body())
+    assert response.startswith(b"HTTP/1.1 413"), response[:200]
+    assert b"PAYLOAD_TOO_LARGE" in response or b"TAKE_TOO_LARGE" in response
+    assert sent < 4 * GATEWAY_MAX_UPLOAD, f"answered after {sent} bytes of a {total_planned} byte body"
+
+    # A declared Content-Length over the cap is refused before the body is read at all.
+    declared = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {headers['Authorization']}\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {10**9}\r\n\r\n"
+    ).encode()
+
+    async def nothing() -> AsyncIterator[bytes]:
+        await asyncio.sleep(0.5)
+        yield b""
+
+    response, _ = await _raw_request(port, declared, nothing())
+    assert response.startswith(b"HTTP/1.1 413"), response[:200]
+
+    # Just over the orchestrator's own cap (but under the gateway's): its TAKE_TOO_LARGE is a 413 too.
+    over = wav + b"\0" * (MAX_UPLOAD - len(wav) + 1)
+    assert_error(await gateway.http.post(path, headers=headers, **multipart("audio_file", over)), 413, "TAKE_TOO_LARGE")
+    assert (await gateway.http.get("/api/mypage/takes", headers=headers)).json()["takes"] == []
+
+
+@pytest.fixture
+async def tight(flow: Flow, blob_root: Path) -> AsyncIterator[Gateway]:
+    settings = gateway_settings(
+        flow, blob_root, uploads_per_minute=3, max_concurrent_analyses=2, max_concurrent_streams=2
+    )
+    server, task, app, url = await start_gateway(settings)
+    http = httpx.AsyncClient(base_url=url, timeout=30)
+    try:
+        yield Gateway(url=url, app=app, server=server, http=http, flow=flow)
+    finally:
+        await http.aclose()
+        server.should_exit = True
+        await task
+
+
+async def test_per_user_limits(tight: Gateway, lines: dict[str, int]) -> None:
+    headers = await tight.sign_in("limits@example.com")
+    other = await tight.sign_in("limits-other@example.com")
+    url = f"/api/tokens/{lines['offer']}/upload-audio"
+    wav = take("offer", "good.wav")
+    async with dispatcher_paused(tight.flow):
+        jobs = []
+        for _ in range(2):
+            response = await tight.http.post(url, headers=headers, **multipart("audio_file", wav))
+            assert response.status_code == 202, response.text
+            jobs.append(response.json())
+        # Two analyses running: a third is refused until one ends.
+        busy = assert_error(
+            await tight.http.post(url, headers=headers, **multipart("audio_file", wav)), 429, "TOO_MANY_ANALYSES"
+        )
+        assert busy
+        # Streams: two per user.
+        first = asyncio.create_task(read_sse(tight.http, jobs[0]["progress_url"], timeout=30))
+        second = asyncio.create_task(read_sse(tight.http, jobs[1]["progress_url"], timeout=30))
+        await asyncio.sleep(0.5)
+        third = await read_sse(tight.http, jobs[0]["progress_url"])
+        assert third.status == 429 and "TOO_MANY_STREAMS" in third.body
+        # Another user is not affected.
+        assert (await tight.http.post(url, headers=other, **multipart("audio_file", b"junk" * 64))).status_code == 415
+        # Closing a stream gives its slot back.
+        first.cancel()
+        await asyncio.gather(first, return_exceptions=True)
+        subject = tight.sessions["limits@example.com"]["user"]["id"]
+        for _ in range(50):
+            if tight.state.limits.streams.held(subject) == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert tight.state.limits.streams.held(subject) == 1
+        again = asyncio.create_task(read_sse(tight.http, jobs[0]["progress_url"], stop_after=1))
+        assert (await again).events[0].data["status"] == "processing"
+        second.cancel()
+        await asyncio.gather(second, return_exceptions=True)
+        for job in jobs:
+            take_id = job["take_id"]
+            assert (await tight.http.delete(f"/api/mypage/takes/{take_id}", headers=headers)).status_code == 204
+    # Uploads per minute: 3 were counted (the refused third was not); the next one is rate limited.
+    response = await tight.http.post(url, headers=headers, **multipart("audio_file", b"junk" * 64))
+    assert response.status_code == 415
+    limited = await tight.http.post(url, headers=headers, **multipart("audio_file", wav))
+    assert_error(limited, 429, "UPLOAD_RATE_LIMITED")
+    assert 1 <= int(limited.headers["retry-after"]) <= 60
+
+
+async def test_signed_blob_urls(gateway: Gateway, lines: dict[str, int]) -> None:
+    token = (await gateway.http.get(f"/api/tokens/{lines['frankly']}")).json()
+    url = urlsplit(token["reference_audio_url"])
+    path = f"{url.path}?{url.query}"
+    audio = await gateway.http.get(path)
+    assert audio.status_code == 200 and audio.content[:4] == b"OggS"
+    assert audio.headers["content-type"].startswith("audio/")
+    tampered = path.replace("signature=", "signature=A")
+    assert_error(await gateway.http.get(tampered), 403, "INVALID_SIGNATURE")
+    assert_error(await gateway.http.get(url.path), 403)
+    expired = path.replace("expires=", "expires=1").split("&")[0] + "&signature=x"
+    assert (await gateway.http.get(expired)).status_code == 403
+    assert (await gateway.http.get("/api/blobs/../../etc/passwd?expires=1&signature=x")).status_code in (403, 404)
