@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import os
 import multiprocessing as mp
+import os
 import statistics
 import sys
 import time

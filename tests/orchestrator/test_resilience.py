@@ -151,3 +151,27 @@ async def test_analyzer_that_never_returns_dead_letters_the_job(
     assert "3 attempts" in final.failure.message
     row = await job_row(postgres_url, job.id)
     assert row["results"] == 0 and row["failure_reason"] == "DEAD_LETTERED"
+
+
+async def test_message_out_of_deliveries_dead_letters_the_job(flow: Flow, lines: dict[str, int]) -> None:
+    """Every worker holding the dispatch died (here: nak'ed it max_deliver times): the job still ends."""
+    from yousync_analysis_orchestrator.subjects import DISPATCH, DISPATCHER_DURABLE, STREAM
+
+    user = await flow.user("orphan@example.com")
+    async with dispatcher_paused(flow):
+        job = await flow.upload(user, lines["force"], take("force"))
+        js = flow.orchestrator.nats.jetstream()
+        subscription = await js.pull_subscribe(DISPATCH, durable=DISPATCHER_DURABLE, stream=STREAM)
+        try:
+            for _ in range(flow.settings.max_deliver):
+                for message in await subscription.fetch(1, timeout=10):
+                    if analysis_pb2.JobEvent.FromString(message.data).job_id == job.id:
+                        await message.nak()
+                    else:
+                        await message.ack()
+        finally:
+            await subscription.unsubscribe()
+    # A live dispatcher pulls again: JetStream finds the message out of deliveries and says so.
+    events = await flow.watch(user, job.id, timeout=30)
+    assert events[-1].state == analysis_pb2.JOB_STATE_FAILED
+    assert events[-1].failure.reason == "DEAD_LETTERED"

@@ -11,7 +11,9 @@ from nats.aio.client import Client as NatsClient
 
 from yousync.analysis.v1 import analysis_pb2_grpc
 from yousync_analysis_orchestrator.catalog_client import CatalogClient
+from yousync_analysis_orchestrator.completion import Completion
 from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
+from yousync_analysis_orchestrator.dead_letters import DeadLetters
 from yousync_analysis_orchestrator.dispatcher import ANALYZER_POLICY, Dispatcher, DispatchPolicy
 from yousync_analysis_orchestrator.progress import JobWatcher, ProgressPublisher
 from yousync_analysis_orchestrator.queries import Queries
@@ -42,6 +44,7 @@ class Orchestrator:
     server: GrpcServer
     relay: OutboxRelay | None
     dispatcher: Dispatcher | None
+    dead_letters: DeadLetters | None
     resources: AsyncExitStack
     nats: NatsClient
     blobs: BlobStore
@@ -51,6 +54,8 @@ class Orchestrator:
             await self.relay.start()
         if self.dispatcher is not None:
             self.dispatcher.start()
+        if self.dead_letters is not None:
+            await self.dead_letters.start()
 
 
 async def create(settings: OrchestratorSettings, blob_settings: BlobSettings | None = None) -> Orchestrator:
@@ -100,7 +105,10 @@ async def create(settings: OrchestratorSettings, blob_settings: BlobSettings | N
         relay = OutboxRelay(uow=uow, js=js, database_url=settings.database_url.get_secret_value())
         resources.push_async_callback(relay.stop)
     dispatcher = None
+    dead_letters = None
     if "dispatcher" in settings.roles:
+        dead_letters = DeadLetters(nats, Completion(uow))
+        resources.push_async_callback(dead_letters.stop)
         dispatcher = Dispatcher(
             uow=uow,
             js=js,
@@ -117,4 +125,4 @@ async def create(settings: OrchestratorSettings, blob_settings: BlobSettings | N
             ),
         )
         resources.push_async_callback(dispatcher.stop)
-    return Orchestrator(server, relay, dispatcher, resources, nats, blobs)
+    return Orchestrator(server, relay, dispatcher, dead_letters, resources, nats, blobs)

@@ -8,26 +8,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nats.aio.client import Client as NatsClient
-from yousync.auth.v1 import auth_pb2, auth_pb2_grpc
-from yousync.catalog.v1 import catalog_pb2_grpc
-from yousync_platform.access_tokens import AccessTokenVerifier, JwksCache
-from yousync_platform.client import Channels, ClientPolicy
-from yousync_platform.db import create_engine, session_factory
-from yousync_platform.events import connect
-from yousync_platform.server import GrpcServer, Service
-from yousync_platform.storage import BlobStore, open_blob_store
 
+from yousync.catalog.v1 import catalog_pb2_grpc
 from yousync_catalog.db.uow import CatalogUnitOfWork
 from yousync_catalog.events import start_take_counter
 from yousync_catalog.service import CatalogPolicy, CatalogService
 from yousync_catalog.servicer import CatalogServicer
 from yousync_catalog.settings import CatalogSettings
+from yousync_platform.auth_client import jwks_verifier
+from yousync_platform.client import Channels
+from yousync_platform.db import create_engine, session_factory
+from yousync_platform.events import connect
+from yousync_platform.server import GrpcServer, Service
+from yousync_platform.storage import BlobStore, open_blob_store
 
 SERVICE_NAME = "yousync.catalog.v1.CatalogService"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-AUTH_POLICY = ClientPolicy(
-    service="yousync.auth.v1.AuthService", timeout_seconds=3.0, idempotent=frozenset({"GetJwks"})
-)
 
 
 @dataclass
@@ -37,20 +33,6 @@ class CatalogApp:
     service: CatalogService
     blobs: BlobStore
     nats: NatsClient | None
-
-
-def jwks_verifier(settings: CatalogSettings, channels: Channels) -> AccessTokenVerifier | None:
-    if not settings.auth_target:
-        return None
-
-    async def fetch() -> list[dict[str, str]]:
-        stub = auth_pb2_grpc.AuthServiceStub(channels.get(settings.auth_target, AUTH_POLICY))
-        response = await stub.GetJwks(auth_pb2.GetJwksRequest())
-        return [{"kty": k.kty, "crv": k.crv, "x": k.x, "kid": k.kid, "alg": k.alg, "use": k.use} for k in response.keys]
-
-    return AccessTokenVerifier(
-        JwksCache(fetch), issuer=settings.access_token_issuer, audience=settings.access_token_audience
-    )
 
 
 async def build_service(settings: CatalogSettings, resources: AsyncExitStack) -> CatalogService:
