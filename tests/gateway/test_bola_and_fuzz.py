@@ -118,7 +118,7 @@ async def test_fuzz_every_route_no_5xx(gateway: Gateway, lines: dict[str, int], 
     if not st.exists():
         pytest.skip("schemathesis is not installed (it belongs in the root dev group)")
     headers = await gateway.sign_in("fuzz@example.com")
-    examples = os.environ.get("YOUSYNC_FUZZ_EXAMPLES", "6")
+    examples = os.environ.get("YOUSYNC_FUZZ_EXAMPLES", "10")
     process = await asyncio.create_subprocess_exec(
         str(st),
         "run",
