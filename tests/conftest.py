@@ -1,1 +1,3 @@
-"""Shared test helpers; session-wide servers come from the yousync_platform.testing plugin."""
+"""Shared test helpers. The real suite (one instance of each server per session) is a plugin."""
+
+pytest_plugins = ["tests.fixtures.suite"]

@@ -1,6 +1,5 @@
-"""The gateway on a real uvicorn (127.0.0.1:0) in front of the real suite: auth, catalog, analyzer and
-orchestrator servers with PostgreSQL, NATS and an S3 API server, started once per session (the
-orchestrator's harness)."""
+"""Gateway test helpers: a browser's EventSource in miniature, multipart bodies, request-id capture.
+The gateway and the suite behind it are session fixtures in tests/fixtures/suite.py."""
 
 from __future__ import annotations
 
@@ -13,109 +12,34 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import text
 
-from tests.catalog.conftest import URL_SECRET
-from tests.orchestrator.conftest import (  # noqa: F401 - session fixtures
+from tests.fixtures.suite import (
+    GATEWAY_MAX_UPLOAD,
     MAX_UPLOAD,
+    ORIGIN,
     WEBHOOK_SECRET,
     Flow,
-    analyzer_for_flow,
-    blob_root,
-    catalog,
+    Gateway,
     dispatcher_paused,
-    flow,
-    lines,
-    lines_manifest,
-    s3_blobs,
+    gateway_settings,
+    start_gateway,
     take,
 )
-from yousync_gateway.app import create_app
-from yousync_gateway.deps import GatewayState
-from yousync_gateway.settings import GatewaySettings
 from yousync_platform.db import create_engine
-from yousync_platform.storage import BlobSettings
 
-# The gateway's own cap, a little over the orchestrator's (multipart overhead), so both are exercised.
-GATEWAY_MAX_UPLOAD = MAX_UPLOAD + 64 * 1024
-ORIGIN = "http://localhost:3000"
-
-
-@dataclass
-class Gateway:
-    url: str
-    app: Any
-    server: uvicorn.Server
-    http: httpx.AsyncClient
-    flow: Flow
-    sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    @property
-    def state(self) -> GatewayState:
-        state: GatewayState = self.app.state.gateway
-        return state
-
-    async def sign_in(self, email: str) -> dict[str, str]:
-        """Authorization headers of `email` (dev sign-in through the gateway)."""
-        response = await self.http.post("/api/auth/dev", json={"email": email, "display_name": email.split("@")[0]})
-        assert response.status_code == 200, response.text
-        self.sessions[email] = response.json()
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-async def start_gateway(settings: GatewaySettings) -> tuple[uvicorn.Server, asyncio.Task[None], Any, str]:
-    app = create_app(settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, access_log=False, lifespan="on")
-    server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    return server, task, app, f"http://127.0.0.1:{port}"
-
-
-def gateway_settings(harness: Flow, blobs: Any, **overrides: Any) -> GatewaySettings:
-    assert harness.orchestrator.server is not None
-    values: dict[str, Any] = {
-        "http_port": 0,
-        "auth_target": harness.catalog.settings.auth_target,
-        "catalog_target": harness.settings.catalog_target,
-        "analysis_target": f"127.0.0.1:{harness.orchestrator.server.port}",
-        "cors_origins": [ORIGIN],
-        "max_upload_bytes": GATEWAY_MAX_UPLOAD,
-        "stream_ticket_secret": "test-stream-ticket-secret-0123456789",
-        "sse_heartbeat_seconds": 0.5,
-        "uploads_per_minute": 1000,
-        "max_concurrent_analyses": 1000,
-        "max_concurrent_streams": 50,
-        "blob": BlobSettings(backend="filesystem", fs_root=str(blobs), url_secret=URL_SECRET),
-    }
-    values.update(overrides)
-    return GatewaySettings(**values)
-
-
-@pytest.fixture(scope="session")
-async def gateway(flow: Flow, blob_root: Any) -> AsyncIterator[Gateway]:  # noqa: F811
-    server, task, app, url = await start_gateway(gateway_settings(flow, blob_root))
-    http = httpx.AsyncClient(base_url=url, timeout=30)
-    try:
-        yield Gateway(url=url, app=app, server=server, http=http, flow=flow)
-    finally:
-        await http.aclose()
-        server.should_exit = True
-        await task
-
-
-@pytest.fixture(scope="session")
-async def demo_loaded(flow: Flow) -> None:  # noqa: F811
-    """The demo catalog (scenes with several lines), imported once."""
-    from tests.catalog.conftest import DEMO
-
-    await flow.catalog.import_demo(DEMO)
+__all__ = [
+    "GATEWAY_MAX_UPLOAD",
+    "MAX_UPLOAD",
+    "ORIGIN",
+    "WEBHOOK_SECRET",
+    "Flow",
+    "Gateway",
+    "dispatcher_paused",
+    "gateway_settings",
+    "start_gateway",
+    "take",
+]
 
 
 @pytest.fixture(autouse=True)
