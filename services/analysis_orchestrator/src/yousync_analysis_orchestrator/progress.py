@@ -14,6 +14,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 
+from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
@@ -22,7 +23,7 @@ from yousync_analysis_orchestrator.convert import event_pb, is_terminal, snapsho
 from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
 from yousync_analysis_orchestrator.domain import JobEvent
 from yousync_analysis_orchestrator.subjects import job_events
-from yousync_platform.errors import InvalidArgument, NotFound
+from yousync_platform.errors import InvalidArgument, NotFound, Unavailable
 from yousync_platform.events import publish
 
 log = logging.getLogger(__name__)
@@ -63,9 +64,13 @@ class JobWatcher:
         async with self._uow() as uow:
             if await uow.repo.job(job_id, user_id) is None:
                 raise NotFound("JOB_NOT_FOUND", "job not found")
-        subscription = await self._js.subscribe(
-            job_events(job_id), ordered_consumer=True, config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL)
-        )
+        try:
+            subscription = await self._js.subscribe(
+                job_events(job_id), ordered_consumer=True, config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL)
+            )
+        except (NatsError, TimeoutError) as exc:
+            # NATS down or saturated: the caller may retry (EventSource reconnects), nothing is lost.
+            raise Unavailable("PROGRESS_UNAVAILABLE", "live progress is unavailable, try again") from exc
         try:
             async with self._uow() as uow:
                 job = await uow.repo.job(job_id, user_id)
