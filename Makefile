@@ -15,7 +15,7 @@ STAMP := $(VENV)/.synced
 
 .PHONY: help
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*##"} /^##@/ {printf "\n%s\n", substr($$0, 5)} /^[a-zA-Z_-]+:.*##/ {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*##"} /^##@/ {printf "\n%s\n", substr($$0, 5)} /^[a-zA-Z_-]+:.*##/ {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: run
 run: _venv ## Run the whole suite locally (PostgreSQL, NATS, every service) until Ctrl-C
@@ -49,6 +49,16 @@ gen-check: _venv ## Fail when the committed generated code is stale
 .PHONY: bench
 bench: _venv ## Run every benchmark in bench/ (each prints one JSON object last)
 	@set -e; for b in bench/*.py; do echo "== $$b"; $(PY) $$b; done
+
+##@ Deployment
+
+.PHONY: images
+images: ## Build every service image (needs a Docker engine): make images TAG=1.0.0 [REGISTRY=...] [PUSH=1]
+	bash deploy/build-images.sh $(TAG)
+
+.PHONY: envoy-descriptor
+envoy-descriptor: _venv ## Build deploy/envoy/descriptor.pb from protos/ for Envoy's transcoder
+	$(PY) deploy/envoy/build_descriptor.py
 
 ##@ Dependencies
 

@@ -28,6 +28,7 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy import text
+
 from yousync.catalog.v1 import catalog_pb2 as pb
 from yousync.catalog.v1 import catalog_pb2_grpc
 from yousync_catalog.db.uow import CatalogUnitOfWork

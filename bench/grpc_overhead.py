@@ -50,7 +50,9 @@ def serve(port: int, stack: bool, pem: str) -> None:
             verifier = AccessTokenVerifier(JwksCache(fetch), issuer="yousync-auth", audience="yousync")
             server = GrpcServer(
                 [Service(SERVICE, Servicer(), auth_pb2_grpc.add_AuthServiceServicer_to_server)],
-                domain="bench", port=port, verifier=verifier,
+                domain="bench",
+                port=port,
+                verifier=verifier,
             )
             await server.start()
             await server.set_serving()
@@ -114,15 +116,19 @@ def main() -> None:
     print(f"bare grpc.aio: {bare}", flush=True)
     stack = measure(True, pem, token)
     print(f"our stack:     {stack}", flush=True)
-    print(json.dumps({
-        "benchmark": "grpc_overhead",
-        "in_flight": IN_FLIGHT,
-        "seconds": SECONDS,
-        "bare": bare,
-        "stack": stack,
-        "ratio": round(stack["calls_per_s"] / bare["calls_per_s"], 3),
-        "goal_ratio": 0.8,
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "grpc_overhead",
+                "in_flight": IN_FLIGHT,
+                "seconds": SECONDS,
+                "bare": bare,
+                "stack": stack,
+                "ratio": round(stack["calls_per_s"] / bare["calls_per_s"], 3),
+                "goal_ratio": 0.8,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from alembic import command
+
 from yousync_platform.localstack.postgres import LocalPostgres
 from yousync_platform.migrations import alembic_config, upgrade
 

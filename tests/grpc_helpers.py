@@ -23,9 +23,7 @@ def error_info(error: grpc.aio.AioRpcError) -> error_details_pb2.ErrorInfo | Non
     return None
 
 
-async def expect_error(
-    call: Awaitable[Any], code: grpc.StatusCode, reason: str | None = None
-) -> grpc.aio.AioRpcError:
+async def expect_error(call: Awaitable[Any], code: grpc.StatusCode, reason: str | None = None) -> grpc.aio.AioRpcError:
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await call
     error = caught.value

@@ -13,9 +13,7 @@ BUF = ROOT / "tools/node_modules/@bufbuild/buf-linux-x64/bin/buf"
 
 
 def test_generated_code_is_current() -> None:
-    result = subprocess.run(
-        ["bash", "scripts/gen_check.sh", sys.executable], cwd=ROOT, capture_output=True, text=True
-    )
+    result = subprocess.run(["bash", "scripts/gen_check.sh", sys.executable], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

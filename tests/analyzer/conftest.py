@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator
 
 import grpc
 import pytest
+
+from tests.analyzer.helpers import LINES, analyze, fixture
 from yousync.analyzer.v1 import analyzer_pb2 as pb
 from yousync.analyzer.v1 import analyzer_pb2_grpc
 from yousync_analyzer.server import AnalyzerServer, build
 from yousync_analyzer.settings import AnalyzerSettings
-
-from tests.analyzer.helpers import LINES, analyze, fixture
 
 KINDS = [
     "good.wav",

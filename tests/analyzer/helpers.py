@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+
 from yousync.analyzer.v1 import analyzer_pb2 as pb
 from yousync.analyzer.v1 import analyzer_pb2_grpc
 

@@ -7,14 +7,14 @@ from collections.abc import AsyncIterator
 
 import numpy as np
 import pytest
+
+from tests.analyzer.helpers import fixture
 from yousync_analyzer import domain as d
 from yousync_analyzer.audio.decode import as_array, decode, sniff
 from yousync_analyzer.pronunciation import miscues, normalize, spell_out
 from yousync_analyzer.reference_cache import ReferenceCache
 from yousync_analyzer.server import AnalyzerServer
 from yousync_analyzer.service import Analyzer
-
-from tests.analyzer.helpers import fixture
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import statistics
 
+from tests.analyzer.helpers import LINES
 from yousync.analyzer.v1 import analyzer_pb2 as pb
 from yousync.common.v1 import common_pb2
-
-from tests.analyzer.helpers import LINES
 
 Results = dict[tuple[str, str], pb.AnalysisResult]
 SCORED = pb.VERDICT_SCORED

@@ -9,12 +9,12 @@ import wave
 
 import grpc
 import numpy as np
-from yousync.analyzer.v1 import analyzer_pb2 as pb
-from yousync.analyzer.v1 import analyzer_pb2_grpc
-from yousync_analyzer.server import AnalyzerServer
 
 from tests.analyzer.helpers import LINES, analyze, fixture
 from tests.grpc_helpers import expect_error
+from yousync.analyzer.v1 import analyzer_pb2 as pb
+from yousync.analyzer.v1 import analyzer_pb2_grpc
+from yousync_analyzer.server import AnalyzerServer
 
 Stub = analyzer_pb2_grpc.AnalyzerServiceStub
 TEXT = LINES["houston"]["text"]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import grpc
 import pytest
 from sqlalchemy import text
+
 from yousync.auth.v1 import auth_pb2_grpc
 from yousync_auth.keys import generate_private_pem
 from yousync_auth.server import MIGRATIONS, create_server

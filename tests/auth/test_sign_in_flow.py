@@ -6,12 +6,12 @@ import asyncio
 
 import grpc
 import jwt
-from yousync.auth.v1 import auth_pb2
-from yousync.common.v1 import common_pb2
-from yousync_platform.testing.google import FakeGoogle
 
 from tests.auth.conftest import ADMIN_EMAIL, AuthHarness
 from tests.grpc_helpers import expect_error
+from yousync.auth.v1 import auth_pb2
+from yousync.common.v1 import common_pb2
+from yousync_platform.testing.google import FakeGoogle
 
 UNAUTH = grpc.StatusCode.UNAUTHENTICATED
 
@@ -146,11 +146,10 @@ async def test_stale_access_token_is_ignored_on_sign_in(auth: AuthHarness, fake_
 
 
 async def test_dev_sign_in_is_refused_unless_enabled(postgres_url: str, fake_google: FakeGoogle) -> None:
+    from tests.auth.conftest import auth_settings
     from yousync.auth.v1 import auth_pb2_grpc
     from yousync_auth.server import create_server
     from yousync_auth.settings import AuthSettings
-
-    from tests.auth.conftest import auth_settings
 
     assert AuthSettings.model_fields["dev_sign_in_enabled"].default is False
     server, resources = await create_server(auth_settings(postgres_url, fake_google, dev_sign_in_enabled=False))

@@ -11,11 +11,11 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
-from yousync.auth.v1 import auth_pb2
-from yousync_platform.testing.google import FakeGoogle
 
 from tests.auth.conftest import AuthHarness
 from tests.grpc_helpers import expect_error
+from yousync.auth.v1 import auth_pb2
+from yousync_platform.testing.google import FakeGoogle
 
 UNAUTH = grpc.StatusCode.UNAUTHENTICATED
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import grpc
 import httpx
 import pytest
+
+from tests.catalog.conftest import DEMO, CatalogHarness, catalog_settings
 from yousync.catalog.v1 import catalog_pb2 as pb
 from yousync.catalog.v1 import catalog_pb2_grpc
 from yousync_catalog.importer import import_catalog
@@ -20,8 +22,6 @@ from yousync_platform.storage import BlobNotFound, BlobSettings, InvalidBlobKey
 from yousync_platform.storage.filesystem import FilesystemBlobStore
 from yousync_platform.storage.s3 import MIN_PART_SIZE, S3BlobStore
 from yousync_platform.storage.signed_urls import UrlSigner
-
-from tests.catalog.conftest import DEMO, CatalogHarness, catalog_settings
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ import asyncio
 
 import grpc
 from google.protobuf.field_mask_pb2 import FieldMask
-from yousync.catalog.v1 import catalog_pb2 as pb
-from yousync.common.v1 import common_pb2
 
 from tests.catalog.conftest import CatalogHarness
 from tests.grpc_helpers import expect_error
+from yousync.catalog.v1 import catalog_pb2 as pb
+from yousync.common.v1 import common_pb2
 
 
 async def test_edits_need_the_admin_role(catalog: CatalogHarness) -> None:

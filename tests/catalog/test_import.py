@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 import yaml
 from sqlalchemy import text
-from yousync.catalog.v1 import catalog_pb2 as pb
-from yousync_catalog.importer import ImportFailed
 
 from tests.catalog.conftest import DEMO, CatalogHarness
+from yousync.catalog.v1 import catalog_pb2 as pb
+from yousync_catalog.importer import ImportFailed
 
 
 def demo_manifest() -> dict[str, Any]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import grpc
-from yousync.catalog.v1 import catalog_pb2 as pb
 
 from tests.catalog.conftest import CatalogHarness
 from tests.grpc_helpers import expect_error
+from yousync.catalog.v1 import catalog_pb2 as pb
 
 
 async def test_demo_import_and_get_script_with_tokens_in_order(catalog: CatalogHarness) -> None:

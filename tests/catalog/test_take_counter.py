@@ -9,12 +9,12 @@ from collections.abc import AsyncIterator
 import pytest
 from nats.aio.client import Client as NatsClient
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from tests.catalog.conftest import CatalogHarness
 from yousync.analysis.v1 import events_pb2
 from yousync_catalog.domain import ScriptFilter
 from yousync_catalog.events import STREAM, TAKE_COMPLETED_SUBJECT, TakeCounter
 from yousync_platform.events import connect, publish
-
-from tests.catalog.conftest import CatalogHarness
 
 
 @pytest.fixture

@@ -38,5 +38,3 @@ async def clean_analysis(flow: Flow, postgres_url: str) -> AsyncIterator[None]:
     async with engine.begin() as conn:
         await conn.execute(text("TRUNCATE analysis.takes, analysis.jobs, analysis.results, analysis.outbox CASCADE"))
     await engine.dispose()
-
-

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import grpc
 import pytest
+
 from yousync.auth.v1 import auth_pb2, auth_pb2_grpc
 from yousync_platform.client import Channels, ClientPolicy
 from yousync_platform.context import current_principal, current_request_id

@@ -6,10 +6,10 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from prometheus_client import REGISTRY
-from yousync.auth.v1 import auth_pb2
 
 from tests.grpc_helpers import error_info, expect_error
 from tests.platform.conftest import SERVICE, Probe, start_probe, stub_for
+from yousync.auth.v1 import auth_pb2
 
 
 async def test_domain_error_becomes_rich_status(probe: Probe) -> None:

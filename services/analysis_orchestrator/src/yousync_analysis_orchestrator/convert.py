@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -16,7 +17,7 @@ _STATES = {
     JobState.COMPLETED: analysis_pb2.JOB_STATE_COMPLETED,
     JobState.FAILED: analysis_pb2.JOB_STATE_FAILED,
 }
-_STAGES = {stage: analysis_pb2.JobStage.Value(f"JOB_STAGE_{stage.value}") for stage in Stage}
+_STAGES: dict[Stage, Any] = {stage: analysis_pb2.JobStage.Value(f"JOB_STAGE_{stage.value}") for stage in Stage}
 ANALYZER_STAGES = {
     analyzer_pb2.STAGE_DECODING: Stage.DECODING,
     analyzer_pb2.STAGE_QUALITY_CHECK: Stage.QUALITY_CHECK,

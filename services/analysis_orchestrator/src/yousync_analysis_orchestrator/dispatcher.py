@@ -212,7 +212,8 @@ class Dispatcher:
                 grpc.StatusCode.UNAVAILABLE, grpc.aio.Metadata(), grpc.aio.Metadata(), "analyzer closed the stream"
             )
         if first.WhichOneof("event") == "failure":
-            return first.failure
+            failure: analyzer_pb2.AnalysisFailure = first.failure
+            return failure
         if not first.accepted.reference_cached:
             async for chunk in _rechunk(self._catalog.reference_audio(job.token_id)):
                 await call.write(analyzer_pb2.AnalyzeRequest(reference_audio=analyzer_pb2.AudioChunk(data=chunk)))
@@ -239,7 +240,6 @@ class Dispatcher:
                     10 + response.progress.progress * 85 // 100,
                     response.progress.message or stage.value.replace("_", " ").lower(),
                 )
-            elif kind == "result":
-                return response.result
-            elif kind == "failure":
-                return response.failure
+            elif kind in ("result", "failure"):
+                outcome: analyzer_pb2.AnalysisResult | analyzer_pb2.AnalysisFailure = getattr(response, kind)
+                return outcome

@@ -7,7 +7,7 @@ from yousync.common.v1 import common_pb2
 # Bytes needed to tell every accepted format apart.
 SNIFF_BYTES = 64
 
-_NAMES = {
+_NAMES: dict[int, tuple[str, str]] = {
     common_pb2.AUDIO_FORMAT_WAV: ("wav", "audio/wav"),
     common_pb2.AUDIO_FORMAT_WEBM: ("webm", "audio/webm"),
     common_pb2.AUDIO_FORMAT_OGG: ("ogg", "audio/ogg"),

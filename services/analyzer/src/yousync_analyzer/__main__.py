@@ -6,11 +6,10 @@ import asyncio
 
 
 def main() -> None:
-    from yousync_platform.logging import configure_logging
-    from yousync_platform.settings import load_settings
-
     from yousync_analyzer.server import serve
     from yousync_analyzer.settings import AnalyzerSettings
+    from yousync_platform.logging import configure_logging
+    from yousync_platform.settings import load_settings
 
     settings = load_settings(AnalyzerSettings)
     configure_logging("analyzer", settings.log_level)

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Iterable
 
 from yousync.analyzer.v1 import analyzer_pb2 as pb
 from yousync.common.v1 import common_pb2
-
 from yousync_analyzer import domain as d
 
 

@@ -7,13 +7,12 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
 from yousync.analyzer.v1 import analyzer_pb2_grpc
-from yousync_platform.server import GrpcServer, Service, run_until_terminated
-
 from yousync_analyzer.pool import AnalysisPool
 from yousync_analyzer.reference_cache import ReferenceCache
 from yousync_analyzer.service import Analyzer
 from yousync_analyzer.servicer import AnalyzerServicer
 from yousync_analyzer.settings import AnalyzerSettings
+from yousync_platform.server import GrpcServer, Service, run_until_terminated
 
 log = logging.getLogger(__name__)
 SERVICE_NAME = "yousync.analyzer.v1.AnalyzerService"

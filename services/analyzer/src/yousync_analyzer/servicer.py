@@ -7,7 +7,6 @@ from typing import Any
 
 from yousync.analyzer.v1 import analyzer_pb2 as pb
 from yousync.analyzer.v1 import analyzer_pb2_grpc
-
 from yousync_analyzer.convert import event_to_proto, messages_from_proto
 from yousync_analyzer.service import Analyzer
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pydantic_settings import SettingsConfigDict
-from yousync_platform.settings import ServiceSettings
 
 from yousync_analyzer.domain import Limits
+from yousync_platform.settings import ServiceSettings
 
 
 class AnalyzerSettings(ServiceSettings):

@@ -13,6 +13,10 @@ import sys
 from contextlib import AsyncExitStack
 from pathlib import Path
 
+from yousync_catalog.db.uow import CatalogUnitOfWork
+from yousync_catalog.importer import ImportFailed, ImportReport, import_catalog
+from yousync_catalog.server import MIGRATIONS, create_server
+from yousync_catalog.settings import CatalogSettings
 from yousync_platform.db import create_engine, session_factory
 from yousync_platform.logging import configure_logging
 from yousync_platform.metrics import serve_metrics
@@ -20,11 +24,6 @@ from yousync_platform.migrations import upgrade
 from yousync_platform.server import run_until_terminated
 from yousync_platform.settings import load_settings
 from yousync_platform.storage import open_blob_store
-
-from yousync_catalog.db.uow import CatalogUnitOfWork
-from yousync_catalog.importer import ImportFailed, ImportReport, import_catalog
-from yousync_catalog.server import MIGRATIONS, create_server
-from yousync_catalog.settings import CatalogSettings
 
 
 async def serve(settings: CatalogSettings) -> None:

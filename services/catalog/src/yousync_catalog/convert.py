@@ -8,10 +8,9 @@ from typing import Any
 from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
+
 from yousync.catalog.v1 import catalog_pb2
 from yousync.common.v1 import common_pb2
-from yousync_platform.errors import InvalidArgument
-
 from yousync_catalog.domain import (
     Actor,
     ActorSummary,
@@ -24,6 +23,7 @@ from yousync_catalog.domain import (
     Token,
     Word,
 )
+from yousync_platform.errors import InvalidArgument
 
 _KINDS = {
     ScriptKind.MOVIE: catalog_pb2.SCRIPT_KIND_MOVIE,

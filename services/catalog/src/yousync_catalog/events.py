@@ -12,10 +12,10 @@ import logging
 from google.protobuf.message import DecodeError
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from yousync.analysis.v1 import events_pb2
-from yousync_platform.events import PullConsumer, ensure_stream
 
+from yousync.analysis.v1 import events_pb2
 from yousync_catalog.service import CatalogService
+from yousync_platform.events import PullConsumer, ensure_stream
 
 log = logging.getLogger(__name__)
 

@@ -46,11 +46,11 @@ from typing import Any
 
 import yaml
 from tqdm import tqdm
-from yousync_platform.storage import BlobStore
 
 from yousync_catalog.audio import CONTENT_TYPES, AudioDecodeError, analyse
 from yousync_catalog.db.uow import CatalogUnitOfWork
 from yousync_catalog.domain import WORD_TOLERANCE_SECONDS, ScriptKind
+from yousync_platform.storage import BlobStore
 
 MANIFEST_NAMES = ("catalog.yaml", "catalog.yml", "catalog.json")
 _ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")

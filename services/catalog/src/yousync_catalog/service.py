@@ -9,10 +9,6 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from yousync_platform.context import Principal
-from yousync_platform.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Unauthenticated
-from yousync_platform.storage import BlobStore
-
 from yousync_catalog.cache import SingleFlightCache
 from yousync_catalog.db.uow import CatalogUnitOfWork
 from yousync_catalog.domain import (
@@ -38,6 +34,9 @@ from yousync_catalog.domain import (
     page_size,
     search_terms,
 )
+from yousync_platform.context import Principal
+from yousync_platform.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Unauthenticated
+from yousync_platform.storage import BlobStore
 
 log = logging.getLogger(__name__)
 

@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator
 from typing import TypeAlias
 
 import grpc
-from yousync.catalog.v1 import catalog_pb2, catalog_pb2_grpc
-from yousync_platform.context import current_principal
 
+from yousync.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from yousync_catalog import convert
 from yousync_catalog.service import CatalogService
+from yousync_platform.context import current_principal
 
 Context: TypeAlias = grpc.aio.ServicerContext[object, object]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
+
 from yousync_platform.settings import ServiceSettings
 from yousync_platform.storage import BlobSettings
 

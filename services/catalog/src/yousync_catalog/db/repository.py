@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, delete, exists, func, literal, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from yousync_platform.errors import InvalidArgument
 
 from yousync_catalog import paging
 from yousync_catalog.db.models import (
@@ -36,6 +35,7 @@ from yousync_catalog.domain import (
     Word,
     actor_search_text,
 )
+from yousync_platform.errors import InvalidArgument
 
 
 def _like(term: str) -> str:

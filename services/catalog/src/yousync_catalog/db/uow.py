@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Self
 
-from yousync_platform.db import UnitOfWork
-
 from yousync_catalog.db.repository import (
     ActorRepository,
     BookmarkRepository,
@@ -14,6 +12,7 @@ from yousync_catalog.db.repository import (
     ScriptRepository,
     TokenRepository,
 )
+from yousync_platform.db import UnitOfWork
 
 
 class CatalogUnitOfWork(UnitOfWork):
