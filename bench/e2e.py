@@ -16,8 +16,7 @@ import time
 import wave
 
 import aiohttp
-
-from bench._stack import FIXTURES, fixture_text, line_token, running_stack, sign_in
+from _stack import FIXTURES, fixture_text, line_token, running_stack, sign_in
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 12
 SECONDS = 5.0

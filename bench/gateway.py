@@ -14,8 +14,7 @@ import sys
 import time
 
 import aiohttp
-
-from bench._stack import running_stack
+from _stack import running_stack
 
 CONNECTIONS = 50
 SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0

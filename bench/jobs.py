@@ -13,13 +13,10 @@ import sys
 import time
 
 import grpc
-
-sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
-
 from _clients import FIXTURES, of_bytes, percentile, sign_in, upload_messages, watch
-from _devstack import running_suite
 
 from yousync.analysis.v1 import analysis_pb2, analysis_pb2_grpc
+from yousync_platform.testing.suite_process import running_suite
 
 JOBS = int(sys.argv[1]) if len(sys.argv) > 1 else 40
 USERS = 4

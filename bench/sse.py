@@ -20,8 +20,7 @@ import time
 
 import aiohttp
 import psutil
-
-from bench._stack import FIXTURES, fixture_text, line_token, running_stack, sign_in
+from _stack import FIXTURES, fixture_text, line_token, running_stack, sign_in
 
 WATCHERS = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
 SECRET = "bench-webhook-secret-0123456789"
@@ -131,7 +130,7 @@ def main() -> None:
         "GATEWAY_MAX_TOTAL_STREAMS": str(WATCHERS + 10),
     }
     with running_stack(extra_env=env, demo=False) as stack:
-        pid = stack.processes["gateway"].pid
+        pid = stack.gateway_pid
         result = asyncio.run(run(stack.url, pid))
         # A second round on the same process: memory is reused, not grown (no per-stream leak). CPython
         # keeps freed arenas, so RSS plateaus rather than dropping to the first baseline.

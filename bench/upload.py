@@ -9,20 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import threading
 import time
 from collections.abc import AsyncIterator
 
 import grpc
 import psutil
-
-sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
-
 from _clients import CHUNK, FIXTURES, sign_in, upload_messages
-from _devstack import running_suite
 
 from yousync.analysis.v1 import analysis_pb2_grpc
+from yousync_platform.testing.suite_process import running_suite
 
 SIZE = 50 * 1000 * 1000
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,41 @@ FIXTURES = Path(__file__).parent / "fixtures"
 MANIFEST: dict[str, Any] = json.loads((FIXTURES / "manifest.json").read_text())
 LINES = {line["id"]: line for line in MANIFEST["lines"]}
 CHUNK = 64 * 1024
+
+
+def write_lines_catalog(root: Path) -> Path:
+    """A catalog folder (manifest + reference audio) of these lines: one script, 'Famous lines'."""
+    (root / "audio").mkdir(parents=True, exist_ok=True)
+    tokens = []
+    for index, (line_id, line) in enumerate(sorted(LINES.items()), start=1):
+        shutil.copy(FIXTURES / line_id / "reference.opus.ogg", root / "audio" / f"{line_id}.ogg")
+        tokens.append(
+            {
+                "id": f"line-{line_id}",
+                "actor": "narrator",
+                "text": line["text"],
+                "start_seconds": index * 10.0,
+                "end_seconds": index * 10.0 + 5.0,
+                "audio": f"audio/{line_id}.ogg",
+            }
+        )
+    manifest = {
+        "version": 1,
+        "actors": [{"id": "narrator", "name": "Narrator", "aliases": []}],
+        "scripts": [
+            {
+                "id": "famous-lines",
+                "title": "Famous lines",
+                "work_title": "Cinema",
+                "kind": "movie",
+                "category": "drama",
+                "language": "en",
+                "tokens": tokens,
+            }
+        ],
+    }
+    (root / "catalog.json").write_text(json.dumps(manifest))
+    return root
 
 
 def fixture(name: str) -> bytes:

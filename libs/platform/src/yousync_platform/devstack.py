@@ -6,7 +6,8 @@ settings in the environment; prints the addresses; on Ctrl-C/SIGTERM stops the s
 order (each gets SIGTERM and its grace), then NATS and PostgreSQL. Data lives under `.run/`.
 
 Environment: YOUSYNC_RUN_DIR (default ./.run), YOUSYNC_PORTS=auto (free ports instead of the
-defaults), YOUSYNC_GOOGLE_CLIENT_IDS (accepted Google client ids, for real Google sign-in).
+defaults), YOUSYNC_GOOGLE_CLIENT_IDS (accepted Google client ids, for real Google sign-in), YOUSYNC_CATALOG_DIRS
+(catalog folders to import at start; default: the demo catalog).
 """
 
 from __future__ import annotations
@@ -91,19 +92,32 @@ def _catalog_env(stack: Stack) -> dict[str, str]:
     }
 
 
-def _load_demo_catalog(stack: Stack) -> None:
-    """Migrate the catalog schema and (re-)import the demo scenes: idempotent, by stable external ids."""
+def _catalog_dirs() -> list[Path]:
+    """Catalog folders to import at start: YOUSYNC_CATALOG_DIRS (os.pathsep-separated), else the demo."""
+    if configured := os.environ.get("YOUSYNC_CATALOG_DIRS"):
+        return [Path(p).resolve() for p in configured.split(os.pathsep) if p]
     import yousync_catalog
 
-    demo = Path(yousync_catalog.__file__).resolve().parents[2] / "demo"
+    return [Path(yousync_catalog.__file__).resolve().parents[2] / "demo"]
+
+
+def _load_catalog(stack: Stack) -> None:
+    """Migrate the catalog schema and (re-)import the catalog folders: idempotent, by stable external ids."""
     env = {**os.environ, **_catalog_env(stack)}
     log = stack.run_dir / "logs" / "catalog-import.log"
     with open(log, "ab") as out:
-        for args in (["migrate"], ["import", str(demo), "--no-progress"]):
+        subprocess.run(
+            [sys.executable, "-m", "yousync_catalog", "migrate"], env=env, check=True, stdout=out, stderr=out
+        )
+        for folder in _catalog_dirs():
             subprocess.run(
-                [sys.executable, "-m", "yousync_catalog", *args], env=env, check=True, stdout=out, stderr=out
+                [sys.executable, "-m", "yousync_catalog", "import", str(folder), "--no-progress"],
+                env=env,
+                check=True,
+                stdout=out,
+                stderr=out,
             )
-    print(f"  demo catalog loaded from {demo}", flush=True)
+            print(f"  catalog loaded from {folder}", flush=True)
 
 
 def _analyzer_env(stack: Stack) -> dict[str, str]:
@@ -139,7 +153,7 @@ def _gateway_env(stack: Stack) -> dict[str, str]:
 
 SERVICES = [
     ServiceSpec("auth", "yousync_auth", _auth_env),
-    ServiceSpec("catalog", "yousync_catalog", _catalog_env, setup=_load_demo_catalog),
+    ServiceSpec("catalog", "yousync_catalog", _catalog_env, setup=_load_catalog),
     ServiceSpec("analyzer", "yousync_analyzer", _analyzer_env),
     ServiceSpec("analysis_orchestrator", "yousync_analysis_orchestrator", _orchestrator_env),
     # The gateway last: it serves the browser once everything behind it is up.

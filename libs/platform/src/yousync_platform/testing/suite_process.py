@@ -1,7 +1,6 @@
-"""The `make run` supervisor as a benchmark fixture: the whole suite on free ports, stopped on exit.
-
-Each service runs in its own process (as in `make run`), so the load generator in the benchmark's
-process is not in their way. Yields the addresses the supervisor printed.
+"""The `make run` supervisor in a subprocess, on free ports, stopped on exit: for benchmarks and the
+test of `make run` itself. Each service runs in its own process (as in `make run`), so a load
+generator in the caller's process is not in their way. Yields the addresses the supervisor printed.
 """
 
 from __future__ import annotations
@@ -21,14 +20,28 @@ from pathlib import Path
 
 import psutil
 
+# "  auth       127.0.0.1:50051", "  gateway    http://127.0.0.1:8080  (API docs: ...)", "  nats  nats://..."
+ADDRESS = re.compile(r"\s+(\w+)\s+((?:[a-z]+://)?(?:[^@\s]+@)?\d+\.\d+\.\d+\.\d+:\d+\S*)")
+
 
 @dataclass
 class Suite:
     addresses: dict[str, str]
     process: subprocess.Popen[str]
+    output: list[str]
 
     def target(self, name: str) -> str:
         return self.addresses[name]
+
+    def stop(self, timeout: float = 60.0) -> tuple[int, str]:
+        """Ctrl-C, as a user would: the exit code and what the supervisor printed while stopping."""
+        self.process.send_signal(signal.SIGINT)
+        try:
+            rest, _ = self.process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            rest, _ = self.process.communicate()
+        return self.process.returncode, rest
 
     def pid_of(self, module: str) -> int:
         """The pid of the service process running `python -m <module>`."""
@@ -58,22 +71,21 @@ def running_suite(extra_env: dict[str, str] | None = None) -> Iterator[Suite]:
         text=True,
     )
     addresses: dict[str, str] = {}
+    output: list[str] = []
     try:
         assert process.stdout is not None
         deadline = time.monotonic() + 180
         for line in process.stdout:
-            match = re.match(r"\s+(\w+)\s+(\S+)", line)
+            output.append(line.rstrip())
+            match = ADDRESS.match(line)
             if match:
                 addresses[match.group(1)] = match.group(2)
             if line.startswith("ready") or time.monotonic() > deadline:
                 break
-        if "gateway" not in addresses:
-            raise RuntimeError(f"the suite did not start: {addresses}")
-        yield Suite(addresses, process)
+        if not output or not output[-1].startswith("ready"):
+            raise RuntimeError("the suite did not start:\n" + "\n".join(output))
+        yield Suite(addresses, process, output)
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        if process.poll() is None:
+            Suite(addresses, process, output).stop()
         shutil.rmtree(run_dir, ignore_errors=True)
