@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import sys
-
 from yousync_analysis_orchestrator.server import MIGRATIONS, create
 from yousync_analysis_orchestrator.settings import OrchestratorSettings
-from yousync_platform.logging import configure_logging
+from yousync_platform.cli import serve_or_migrate, start
 from yousync_platform.metrics import serve_metrics
 from yousync_platform.migrations import upgrade
 from yousync_platform.server import run_until_terminated
-from yousync_platform.settings import load_settings
 
 
 async def serve(settings: OrchestratorSettings) -> None:
@@ -27,16 +23,13 @@ async def serve(settings: OrchestratorSettings) -> None:
 
 
 def main() -> None:
-    configure_logging("analysis_orchestrator")
-    settings = load_settings(OrchestratorSettings)
-    configure_logging("analysis_orchestrator", settings.log_level)
-    command = sys.argv[1] if len(sys.argv) > 1 else "serve"
-    if command == "migrate":
-        asyncio.run(upgrade(MIGRATIONS, settings.database_url.get_secret_value()))
-    elif command == "serve":
-        asyncio.run(serve(settings))
-    else:
-        raise SystemExit(f"usage: yousync-analysis-orchestrator [serve|migrate], not {command!r}")
+    settings = start("analysis_orchestrator", OrchestratorSettings)
+    serve_or_migrate(
+        "yousync-analysis-orchestrator",
+        lambda: serve(settings),
+        migrations=MIGRATIONS,
+        database_url=settings.database_url.get_secret_value(),
+    )
 
 
 if __name__ == "__main__":

@@ -8,12 +8,9 @@ import asyncio
 def main() -> None:
     from yousync_analyzer.server import serve
     from yousync_analyzer.settings import AnalyzerSettings
-    from yousync_platform.logging import configure_logging
-    from yousync_platform.settings import load_settings
+    from yousync_platform.cli import start
 
-    settings = load_settings(AnalyzerSettings)
-    configure_logging("analyzer", settings.log_level)
-    asyncio.run(serve(settings))
+    asyncio.run(serve(start("analyzer", AnalyzerSettings)))
 
 
 if __name__ == "__main__":

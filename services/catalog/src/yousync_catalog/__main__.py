@@ -17,12 +17,11 @@ from yousync_catalog.db.uow import CatalogUnitOfWork
 from yousync_catalog.importer import ImportFailed, ImportReport, import_catalog
 from yousync_catalog.server import MIGRATIONS, create_server
 from yousync_catalog.settings import CatalogSettings
+from yousync_platform.cli import start
 from yousync_platform.db import create_engine, session_factory
-from yousync_platform.logging import configure_logging
 from yousync_platform.metrics import serve_metrics
 from yousync_platform.migrations import upgrade
 from yousync_platform.server import run_until_terminated
-from yousync_platform.settings import load_settings
 from yousync_platform.storage import open_blob_store
 
 
@@ -54,9 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     importing.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
 
-    configure_logging("catalog")
-    settings = load_settings(CatalogSettings)  # type: ignore[call-arg]
-    configure_logging("catalog", settings.log_level)
+    settings = start("catalog", CatalogSettings)
     if args.command == "migrate":
         asyncio.run(upgrade(MIGRATIONS, settings.database_url.get_secret_value()))
     elif args.command == "import":

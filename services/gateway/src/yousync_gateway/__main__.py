@@ -6,14 +6,11 @@ import uvicorn
 
 from yousync_gateway.app import create_app
 from yousync_gateway.settings import GatewaySettings
-from yousync_platform.logging import configure_logging
-from yousync_platform.settings import load_settings
+from yousync_platform.cli import start
 
 
 def main() -> None:
-    configure_logging("gateway")
-    settings = load_settings(GatewaySettings)
-    configure_logging("gateway", settings.log_level)
+    settings = start("gateway", GatewaySettings)
     uvicorn.run(
         create_app(settings),
         host=settings.http_host,

@@ -48,7 +48,7 @@ class Suite:
         for child in psutil.Process(self.process.pid).children(recursive=True):
             with contextlib.suppress(psutil.Error):
                 if module in child.cmdline():
-                    return child.pid
+                    return int(child.pid)
         raise LookupError(module)
 
 
