@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from yousync.analysis.v1 import events_pb2
 from yousync.analyzer.v1 import analyzer_pb2
 from yousync_analysis_orchestrator.convert import event_pb, scores_of, scores_pb
@@ -14,6 +12,7 @@ from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
 from yousync_analysis_orchestrator.domain import Job, JobState
 from yousync_analysis_orchestrator.progress import event_message_id
 from yousync_analysis_orchestrator.subjects import TAKE_COMPLETED, job_events
+from yousync_platform.protobuf import timestamp
 
 
 class Completion:
@@ -40,8 +39,6 @@ class Completion:
                 job_events(job.id), event_pb(event).SerializeToString(), event_message_id(job.id, event.sequence)
             )
             event_id = uuid.uuid4()
-            completed_at = Timestamp()
-            completed_at.FromDatetime(event.time)
             await uow.repo.add_event(
                 TAKE_COMPLETED,
                 events_pb2.TakeCompleted(
@@ -51,7 +48,7 @@ class Completion:
                     user_id=job.user_id,
                     token_id=job.token_id,
                     script_id=job.script_id,
-                    complete_time=completed_at,
+                    complete_time=timestamp(event.time),
                     scores=scores_pb(scores),
                     verdict=result.verdict,
                 ).SerializeToString(),

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
-
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from yousync.analysis.v1 import analysis_pb2
 from yousync.analyzer.v1 import analyzer_pb2
+from yousync.common.v1 import common_pb2
 from yousync_analysis_orchestrator.domain import Job, JobEvent, JobState, Overview, Result, Scores, Stage, Take
+from yousync_platform.protobuf import timestamp
+from yousync_platform.storage.base import SignedUrl
 
 _STATES = {
     JobState.QUEUED: analysis_pb2.JOB_STATE_QUEUED,
@@ -26,14 +26,6 @@ ANALYZER_STAGES = {
     analyzer_pb2.STAGE_PITCH: Stage.PITCH,
     analyzer_pb2.STAGE_SCORING: Stage.SCORING,
 }
-
-
-def timestamp(value: dt.datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(value)
-    return ts
 
 
 def job_pb(job: Job) -> analysis_pb2.Job:
@@ -54,6 +46,10 @@ def job_pb(job: Job) -> analysis_pb2.Job:
         update_time=timestamp(job.updated_at),
         complete_time=timestamp(job.completed_at),
     )
+
+
+def audio_access_pb(url: SignedUrl, content_type: str) -> common_pb2.AudioAccess:
+    return common_pb2.AudioAccess(url=url.url, expire_time=timestamp(url.expires_at), content_type=content_type)
 
 
 def scores_pb(scores: Scores | None) -> analyzer_pb2.Scores | None:

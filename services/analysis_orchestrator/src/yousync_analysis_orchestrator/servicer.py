@@ -8,7 +8,7 @@ import grpc
 
 from yousync.analysis.v1 import analysis_pb2, analysis_pb2_grpc
 from yousync.common.v1 import common_pb2
-from yousync_analysis_orchestrator.convert import job_pb, overview_pb, result_pb, take_pb, timestamp
+from yousync_analysis_orchestrator.convert import audio_access_pb, job_pb, overview_pb, result_pb, take_pb
 from yousync_analysis_orchestrator.progress import JobWatcher
 from yousync_analysis_orchestrator.queries import Queries
 from yousync_analysis_orchestrator.uploads import UploadRequest, Uploads
@@ -77,7 +77,7 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
         self, request: analysis_pb2.GetTakeAudioRequest, context: grpc.aio.ServicerContext
     ) -> common_pb2.AudioAccess:
         url, content_type = await self._queries.take_audio(require_principal().subject, request.take_id)
-        return common_pb2.AudioAccess(url=url.url, expire_time=timestamp(url.expires_at), content_type=content_type)
+        return audio_access_pb(url, content_type)
 
     async def DeleteTake(
         self, request: analysis_pb2.DeleteTakeRequest, context: grpc.aio.ServicerContext

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from yousync.auth.v1 import auth_pb2
 from yousync.common.v1 import common_pb2
 from yousync_auth.domain import Session, User
+from yousync_platform.protobuf import timestamp
 
 _ROLES = {"user": common_pb2.ROLE_USER, "admin": common_pb2.ROLE_ADMIN}
-
-
-def timestamp(value: dt.datetime) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(value)
-    return ts
 
 
 def user_pb(user: User) -> auth_pb2.User:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from yousync.catalog.v1 import catalog_pb2
 from yousync.common.v1 import common_pb2
@@ -24,6 +22,7 @@ from yousync_catalog.domain import (
     Word,
 )
 from yousync_platform.errors import InvalidArgument
+from yousync_platform.protobuf import timestamp
 
 _KINDS = {
     ScriptKind.MOVIE: catalog_pb2.SCRIPT_KIND_MOVIE,
@@ -39,12 +38,6 @@ _ORDERS = {
     catalog_pb2.SCRIPT_ORDER_LATEST: ScriptOrder.LATEST,
     catalog_pb2.SCRIPT_ORDER_TITLE: ScriptOrder.TITLE,
 }
-
-
-def timestamp(value: dt.datetime) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(value)
-    return ts
 
 
 def kind_of(value: int) -> ScriptKind | None:
