@@ -201,3 +201,28 @@ async def test_access_token_claim_checks(auth: AuthHarness, fake_google: FakeGoo
 async def test_refresh_token_is_not_an_access_token(auth: AuthHarness, fake_google: FakeGoogle) -> None:
     session = await valid_session(auth, fake_google)
     await expect_error(get_me(auth, f"Bearer {session.refresh_token}"), UNAUTH, "MALFORMED_TOKEN")  # type: ignore[arg-type]
+
+
+async def test_hosted_domain_is_enforced_when_configured(postgres_url: str, fake_google: FakeGoogle) -> None:
+    from tests.auth.conftest import auth_settings
+    from yousync.auth.v1 import auth_pb2_grpc
+    from yousync_auth.server import create_server
+
+    server, resources = await create_server(auth_settings(postgres_url, fake_google, google_hosted_domain="school.edu"))
+    port = await server.start()
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = auth_pb2_grpc.AuthServiceStub(channel)
+            for hd in (None, "elsewhere.edu"):
+                await expect_error(
+                    stub.SignInWithGoogle(auth_pb2.SignInWithGoogleRequest(id_token=fake_google.mint(hd=hd))),
+                    UNAUTH,
+                    "WRONG_HOSTED_DOMAIN",
+                )
+            ok = await stub.SignInWithGoogle(
+                auth_pb2.SignInWithGoogleRequest(id_token=fake_google.mint(hd="school.edu", email="a@school.edu"))
+            )
+            assert ok.session.user.email == "a@school.edu"
+    finally:
+        await server.stop(0)
+        await resources.aclose()
