@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import os
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -26,7 +26,8 @@ class Principal:
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    """32 random hex digits (as uuid4().hex, without building a UUID on every call)."""
+    return os.urandom(16).hex()
 
 
 def current_request_id() -> str | None:

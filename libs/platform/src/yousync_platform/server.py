@@ -21,7 +21,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from yousync_platform.access_tokens import AccessTokenVerifier
-from yousync_platform.interceptors import ServerPipeline
+from yousync_platform.interceptors import PipelineRegistrar, ServerPipeline
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +47,10 @@ class GrpcServer:
         port: int = 0,
         verifier: AccessTokenVerifier | None = None,
         public_methods: Iterable[str] = (),
-        interceptors: bool = True,
     ) -> None:
         self.services = list(services)
         self._address = f"{host}:{port}"
-        pipeline = [ServerPipeline(domain=domain, verifier=verifier, public_methods=public_methods)]
         self.server = grpc.aio.server(
-            interceptors=pipeline if interceptors else None,
             options=[
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
@@ -63,8 +60,10 @@ class GrpcServer:
                 ("grpc.max_connection_age_grace_ms", 1_800_000),
             ],
         )
+        pipeline = ServerPipeline(domain=domain, verifier=verifier, public_methods=public_methods)
+        registrar = PipelineRegistrar(self.server, pipeline)
         for service in self.services:
-            service.register(service.servicer, self.server)
+            service.register(service.servicer, registrar)
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         names = [s.name for s in self.services]
