@@ -60,7 +60,8 @@ async def run(url: str, gateway_pid: int) -> dict[str, object]:
                 async with session.get(progress) as response:
                     if response.status != 200:
                         failures += 1
-                        reasons[str(response.status)] = reasons.get(str(response.status), 0) + 1
+                        reason = f"{response.status} {(await response.json()).get('code', '')}"
+                        reasons[reason] = reasons.get(reason, 0) + 1
                         return
                     first = True
                     async for raw in response.content:

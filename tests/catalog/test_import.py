@@ -132,6 +132,7 @@ def test_cli_reports_problems_and_exits_2(postgres_url: str, tmp_path: Path, blo
         "CATALOG_DATABASE_URL": postgres_url,
         "BLOB_BACKEND": "filesystem",
         "BLOB_FS_ROOT": str(blob_root),
+        "BLOB_URL_SECRET": "cli-test-url-secret-0123456789",
     }
     result = subprocess.run(
         [sys.executable, "-m", "yousync_catalog", "import", str(folder), "--no-progress"],

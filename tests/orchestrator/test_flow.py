@@ -185,3 +185,15 @@ async def test_take_audio_url_and_delete(flow: Flow, lines: dict[str, int]) -> N
         assert (await http.get(audio.url)).status_code == 404, "the blob is gone too"
     listed = await flow.stub.ListMyTakes(analysis_pb2.ListMyTakesRequest(), metadata=user)
     assert listed.takes == []
+
+
+async def test_many_watchers_of_one_job_all_see_it_end(flow: Flow, lines: dict[str, int]) -> None:
+    """Watchers share the process's one JetStream consumer; each still gets the whole tail of events."""
+    user = await flow.user("crowd@example.com")
+    job = await flow.upload(user, lines["houston"], take("houston"))
+    streams = await asyncio.gather(*(flow.watch(user, job.id) for _ in range(60)))
+    finals = {events[-1].sequence for events in streams}
+    assert len(finals) == 1, "every watcher saw the same terminal event"
+    for events in streams:
+        assert_well_formed(events)
+        assert events[-1].state == analysis_pb2.JOB_STATE_COMPLETED

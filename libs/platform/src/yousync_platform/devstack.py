@@ -7,7 +7,8 @@ order (each gets SIGTERM and its grace), then NATS and PostgreSQL. Data lives un
 
 Environment: YOUSYNC_RUN_DIR (default ./.run), YOUSYNC_PORTS=auto (free ports instead of the
 defaults), YOUSYNC_GOOGLE_CLIENT_IDS (accepted Google client ids, for real Google sign-in), YOUSYNC_CATALOG_DIRS
-(catalog folders to import at start; default: the demo catalog).
+(catalog folders to import at start; default: the demo catalog). A service setting already in the
+environment (say ORCHESTRATOR_WEBHOOK_SECRET or GATEWAY_MAX_CONCURRENT_STREAMS) wins over these defaults.
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ def _catalog_dirs() -> list[Path]:
 
 def _load_catalog(stack: Stack) -> None:
     """Migrate the catalog schema and (re-)import the catalog folders: idempotent, by stable external ids."""
-    env = {**os.environ, **_catalog_env(stack)}
+    env = {**_catalog_env(stack), **os.environ}
     log = stack.run_dir / "logs" / "catalog-import.log"
     with open(log, "ab") as out:
         subprocess.run(
@@ -192,7 +193,7 @@ class Supervisor:
     def start(self, name: str, module: str, env: dict[str, str], log_dir: Path) -> subprocess.Popen[bytes]:
         log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
         process = subprocess.Popen(
-            [sys.executable, "-m", module], env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", module], env={**env, **os.environ}, stdout=log, stderr=subprocess.STDOUT
         )
         self.processes.append((name, process))
         return process

@@ -1,20 +1,24 @@
 """Job progress over JetStream: publishing each event as it happens, and watching one job.
 
-Events go to `analysis.job.<id>.events` (stream ANALYSIS) with a per-job sequence from PostgreSQL.
-A watcher subscribes with an ordered consumer that replays the job's subject from the start, then
-sends the database snapshot first and only events with a higher sequence afterwards, ending at the
-terminal event. Replay plus snapshot means a reconnect with `after_sequence` misses nothing, and no
-one polls.
+Events go to `analysis.job.<id>.events` (stream ANALYSIS) with a per-job sequence from PostgreSQL,
+which is updated before the event is published. Each API process reads every job's events through
+ONE ordered consumer (`JobEventHub`) and hands them to the watchers of that job in memory, so a
+thousand watchers cost a thousand queues, not a thousand JetStream consumers. A watcher registers
+first, then sends the database snapshot, then only queued events with a higher sequence, ending at
+the terminal event: anything published before it registered is already in the snapshot, anything
+after is in its queue, so a reconnect with `after_sequence` misses nothing, and no one polls.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
-from nats.errors import Error as NatsError
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
@@ -23,7 +27,7 @@ from yousync_analysis_orchestrator.convert import event_pb, is_terminal, snapsho
 from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
 from yousync_analysis_orchestrator.domain import JobEvent
 from yousync_analysis_orchestrator.subjects import job_events
-from yousync_platform.errors import InvalidArgument, NotFound, Unavailable
+from yousync_platform.errors import InvalidArgument, NotFound
 from yousync_platform.events import publish
 
 log = logging.getLogger(__name__)
@@ -53,10 +57,49 @@ class ProgressPublisher:
             log.warning("progress event not published", extra={"job_id": event.job_id, "sequence": event.sequence})
 
 
-class JobWatcher:
-    def __init__(self, *, uow: Callable[[], OrchestratorUnitOfWork], js: JetStreamContext) -> None:
-        self._uow = uow
+class JobEventHub:
+    """One ordered consumer of every job's events for this process, fanned out to in-memory queues."""
+
+    def __init__(self, js: JetStreamContext) -> None:
         self._js = js
+        self._queues: dict[str, set[asyncio.Queue[analysis_pb2.JobEvent]]] = {}
+        self._subscription: Any = None
+
+    async def start(self) -> None:
+        self._subscription = await self._js.subscribe(
+            job_events("*"),
+            ordered_consumer=True,
+            config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW),
+            cb=self._deliver,
+        )
+
+    async def stop(self) -> None:
+        if self._subscription is not None:
+            with contextlib.suppress(Exception):
+                await self._subscription.unsubscribe()
+
+    async def _deliver(self, message: Msg) -> None:
+        event = analysis_pb2.JobEvent.FromString(message.data)
+        for queue in self._queues.get(event.job_id, ()):
+            queue.put_nowait(event)
+
+    @contextlib.contextmanager
+    def listen(self, job_id: str) -> Iterator[asyncio.Queue[analysis_pb2.JobEvent]]:
+        queue: asyncio.Queue[analysis_pb2.JobEvent] = asyncio.Queue()
+        self._queues.setdefault(job_id, set()).add(queue)
+        try:
+            yield queue
+        finally:
+            listeners = self._queues[job_id]
+            listeners.discard(queue)
+            if not listeners:
+                del self._queues[job_id]
+
+
+class JobWatcher:
+    def __init__(self, *, uow: Callable[[], OrchestratorUnitOfWork], hub: JobEventHub) -> None:
+        self._uow = uow
+        self._hub = hub
 
     async def watch(self, user_id: str, job_id: str, after_sequence: int) -> AsyncIterator[analysis_pb2.JobEvent]:
         if after_sequence < 0:
@@ -64,18 +107,12 @@ class JobWatcher:
         async with self._uow() as uow:
             if await uow.repo.job(job_id, user_id) is None:
                 raise NotFound("JOB_NOT_FOUND", "job not found")
-        try:
-            subscription = await self._js.subscribe(
-                job_events(job_id), ordered_consumer=True, config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL)
-            )
-        except (NatsError, TimeoutError) as exc:
-            # NATS down or saturated: the caller may retry (EventSource reconnects), nothing is lost.
-            raise Unavailable("PROGRESS_UNAVAILABLE", "live progress is unavailable, try again") from exc
-        try:
+        with self._hub.listen(job_id) as queue:
             async with self._uow() as uow:
                 job = await uow.repo.job(job_id, user_id)
                 result = await uow.repo.result(job_id, user_id) if job and job.state.terminal else None
-            assert job is not None
+            if job is None:  # deleted meanwhile
+                raise NotFound("JOB_NOT_FOUND", "job not found")
             last = after_sequence
             if job.last_sequence > last:
                 snapshot = event_pb(snapshot_event(job, result))
@@ -85,14 +122,11 @@ class JobWatcher:
                     return
             elif job.state.terminal:
                 return
-            async for message in subscription.messages:
-                event = analysis_pb2.JobEvent.FromString(message.data)
+            while True:
+                event = await queue.get()
                 if event.sequence <= last:
                     continue
                 last = event.sequence
                 yield event
                 if is_terminal(event):
                     return
-        finally:
-            with contextlib.suppress(Exception):
-                await subscription.unsubscribe()

@@ -15,7 +15,7 @@ from yousync_analysis_orchestrator.completion import Completion
 from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
 from yousync_analysis_orchestrator.dead_letters import DeadLetters
 from yousync_analysis_orchestrator.dispatcher import ANALYZER_POLICY, Dispatcher, DispatchPolicy
-from yousync_analysis_orchestrator.progress import JobWatcher, ProgressPublisher
+from yousync_analysis_orchestrator.progress import JobEventHub, JobWatcher, ProgressPublisher
 from yousync_analysis_orchestrator.queries import Queries
 from yousync_analysis_orchestrator.relay import OutboxRelay
 from yousync_analysis_orchestrator.servicer import AnalysisServicer
@@ -42,6 +42,7 @@ class Orchestrator:
     """What one orchestrator process runs, per its roles."""
 
     server: GrpcServer
+    hub: JobEventHub | None
     relay: OutboxRelay | None
     dispatcher: Dispatcher | None
     dead_letters: DeadLetters | None
@@ -50,6 +51,8 @@ class Orchestrator:
     blobs: BlobStore
 
     async def start_workers(self) -> None:
+        if self.hub is not None:
+            await self.hub.start()
         if self.relay is not None:
             await self.relay.start()
         if self.dispatcher is not None:
@@ -78,12 +81,14 @@ async def create(settings: OrchestratorSettings, blob_settings: BlobSettings | N
 
     services: list[Service] = []
     verifier = None
+    hub = None
     if "api" in settings.roles:
+        hub = JobEventHub(js)
         verifier = jwks_verifier(settings, channels)
         servicer = AnalysisServicer(
             uploads=Uploads(uow=uow, blobs=blobs, catalog=catalog, max_bytes=settings.max_upload_bytes),
             queries=Queries(uow=uow, blobs=blobs, audio_url_ttl=dt.timedelta(seconds=settings.audio_url_ttl_seconds)),
-            watcher=JobWatcher(uow=uow, js=js),
+            watcher=JobWatcher(uow=uow, hub=hub),
             webhook=Webhook(
                 uow=uow,
                 secret=settings.webhook_secret.get_secret_value().encode(),
@@ -125,4 +130,6 @@ async def create(settings: OrchestratorSettings, blob_settings: BlobSettings | N
             ),
         )
         resources.push_async_callback(dispatcher.stop)
-    return Orchestrator(server, relay, dispatcher, dead_letters, resources, nats, blobs)
+    if hub is not None:
+        resources.push_async_callback(hub.stop)
+    return Orchestrator(server, hub, relay, dispatcher, dead_letters, resources, nats, blobs)

@@ -30,7 +30,7 @@ class GatewaySettings(ServiceSettings):
     # Largest multipart body accepted; 413 as soon as more arrives. The orchestrator has its own cap.
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     # Stream tickets (EventSource cannot send Authorization): HMAC/AES-GCM key and lifetime.
-    stream_ticket_secret: SecretStr = SecretStr("local-dev-stream-ticket-secret-change-me")
+    stream_ticket_secret: SecretStr = Field(min_length=16)
     stream_ticket_ttl_seconds: int = Field(default=600, ge=10, le=3600)
     # SSE: heartbeat comment period, reconnection delay advertised to EventSource.
     sse_heartbeat_seconds: float = Field(default=15.0, gt=0)

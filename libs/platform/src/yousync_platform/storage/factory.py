@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from yousync_platform.storage.base import BlobStore
@@ -22,8 +22,8 @@ class BlobSettings(BaseSettings):
     backend: Literal["filesystem", "s3"] = "filesystem"
     # filesystem
     fs_root: str = ".run/blobs"
-    # HMAC secret of signed gateway URLs (filesystem backend); at least 16 bytes.
-    url_secret: SecretStr = SecretStr("local-dev-blob-url-secret-change-me")
+    # HMAC secret of signed gateway URLs (filesystem backend, required there); at least 16 bytes.
+    url_secret: SecretStr = SecretStr("")
     # Prefix of signed gateway URLs: a path ("/api/blobs") or an absolute URL.
     url_base: str = "/api/blobs"
     # s3
@@ -36,6 +36,12 @@ class BlobSettings(BaseSettings):
     s3_prefix: str = ""
     s3_part_size: int = 8 * 1024 * 1024
     s3_create_bucket: bool = False
+
+    @model_validator(mode="after")
+    def _filesystem_needs_a_secret(self) -> BlobSettings:
+        if self.backend == "filesystem" and len(self.url_secret.get_secret_value()) < 16:
+            raise ValueError("BLOB_URL_SECRET (at least 16 bytes) is required by the filesystem store's signed URLs")
+        return self
 
     def signer(self) -> UrlSigner:
         return UrlSigner(self.url_secret.get_secret_value().encode(), self.url_base)
