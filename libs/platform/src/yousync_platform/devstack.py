@@ -188,7 +188,6 @@ def _installed(module: str) -> bool:
 class Supervisor:
     def __init__(self) -> None:
         self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []
-        self.stopping = False
 
     def start(self, name: str, module: str, env: dict[str, str], log_dir: Path) -> subprocess.Popen[bytes]:
         log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child

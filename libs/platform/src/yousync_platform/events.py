@@ -102,7 +102,6 @@ class PullConsumer:
         self._subject = subject
         self._handler = handler
         self._slots = asyncio.Semaphore(concurrency)
-        self._concurrency = concurrency
         self._config = ConsumerConfig(
             durable_name=durable,
             ack_policy=AckPolicy.EXPLICIT,

@@ -31,7 +31,7 @@ from yousync_analysis_orchestrator.domain import Job, JobState, LineReference, S
 from yousync_analysis_orchestrator.progress import ProgressPublisher
 from yousync_analysis_orchestrator.subjects import DISPATCH, DISPATCHER_DURABLE, STREAM
 from yousync_platform.client import ClientPolicy
-from yousync_platform.errors import DomainError, NotFound, Unavailable
+from yousync_platform.errors import DomainError, NotFound
 from yousync_platform.events import PullConsumer
 from yousync_platform.storage.base import BlobNotFound, BlobStore
 
@@ -151,7 +151,7 @@ class Dispatcher:
         except NotFound:
             await self._completion.fail(job.id, "TOKEN_NOT_FOUND", "the line no longer exists in the catalog")
             return
-        except (Unavailable, DomainError) as exc:
+        except DomainError as exc:
             raise RetryLater("catalog unavailable") from exc
         async with self._uow() as uow:
             event = await uow.repo.advance(
@@ -177,11 +177,11 @@ class Dispatcher:
             log.error("analyzer rejected job %s: %s", job.id, code.name)
             await self._completion.fail(job.id, "ANALYZER_REJECTED", "the analysis server rejected the request")
             return
-        except (Unavailable, DomainError) as exc:
-            raise RetryLater("reference audio unavailable") from exc
-        except BlobNotFound:
+        except BlobNotFound:  # before DomainError: it is one
             await self._completion.fail(job.id, "TAKE_MISSING", "the recording is no longer stored")
             return
+        except DomainError as exc:
+            raise RetryLater("reference audio unavailable") from exc
         finally:
             call.cancel()
         if isinstance(outcome, analyzer_pb2.AnalysisResult):

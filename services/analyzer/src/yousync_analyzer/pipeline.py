@@ -241,16 +241,3 @@ def score_take(state: TakeState, ref: ReferenceAnalysis, scorers: Scorers) -> An
         feedback=pron.feedback + inton.feedback + expr.feedback + tim.feedback,
         recognized_text=" ".join(state.recognised),
     )
-
-
-def analyze_all(data: bytes, ref: ReferenceAnalysis, scorers: Scorers, max_duration: float) -> AnalysisResult:
-    """Every stage in one call (benchmarks, tests of the domain)."""
-    state = check_quality(decode_take(data, ref.spec.text, max_duration))
-    if state.rerecord is not None:
-        return rerecord(state, state.rerecord)
-    state = align_take(state)
-    state = recognise_take(state)
-    if state.rerecord is not None:
-        return rerecord(state, state.rerecord)
-    state = score_pitch(state, ref, scorers)
-    return score_take(state, ref, scorers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from yousync_platform.errors import InvalidArgument, NotFound
@@ -164,12 +164,6 @@ class ScriptFilter:
 
     def terms(self) -> tuple[str, ...]:
         return search_terms(self.query)
-
-
-# Editing inputs: a mapping of field → new value (only the fields being set).
-@dataclass(frozen=True, slots=True)
-class Changes:
-    values: dict[str, object] = field(default_factory=dict)
 
 
 SCRIPT_FIELDS = frozenset(

@@ -19,7 +19,7 @@ from yousync_platform.testing.google import FakeGoogle
 
 
 @pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_url() -> Iterator[str]:
     if url := os.environ.get("YOUSYNC_TEST_DATABASE_URL"):
         yield url
         return
