@@ -24,7 +24,24 @@ log = logging.getLogger(__name__)
 MSG_ID_HEADER = "Nats-Msg-Id"
 
 
-async def connect(url: str, name: str) -> NatsClient:
+class ReconnectHooks:
+    """Coroutines to run each time the connection comes back (e.g. to re-create a subscription at once)."""
+
+    def __init__(self) -> None:
+        self._hooks: list[Callable[[], Awaitable[None]]] = []
+
+    def add(self, hook: Callable[[], Awaitable[None]]) -> None:
+        self._hooks.append(hook)
+
+    async def run(self) -> None:
+        for hook in self._hooks:
+            try:
+                await hook()
+            except Exception:
+                log.warning("a reconnect hook failed", exc_info=True)
+
+
+async def connect(url: str, name: str, reconnected: ReconnectHooks | None = None) -> NatsClient:
     """Connect, reconnecting forever in the background (a NATS restart is survivable)."""
     return await nats.connect(
         url,
@@ -33,6 +50,7 @@ async def connect(url: str, name: str) -> NatsClient:
         reconnect_time_wait=0.5,
         connect_timeout=5,
         allow_reconnect=True,
+        reconnected_cb=reconnected.run if reconnected else None,
     )
 
 

@@ -64,21 +64,36 @@ class JobEventHub:
         self._js = js
         self._queues: dict[str, set[asyncio.Queue[analysis_pb2.JobEvent]]] = {}
         self._subscription: Any = None
+        self._last_stream_sequence = 0
 
     async def start(self) -> None:
+        await self._subscribe(ConsumerConfig(deliver_policy=DeliverPolicy.NEW))
+
+    async def resubscribe(self) -> None:
+        """After NATS came back: a fresh consumer from the first event not yet seen (at once, rather
+        than when the old one's missed heartbeats are noticed)."""
+        await self.stop()
+        if self._last_stream_sequence:
+            config = ConsumerConfig(
+                deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=self._last_stream_sequence + 1
+            )
+        else:
+            config = ConsumerConfig(deliver_policy=DeliverPolicy.NEW)
+        await self._subscribe(config)
+
+    async def _subscribe(self, config: ConsumerConfig) -> None:
         self._subscription = await self._js.subscribe(
-            job_events("*"),
-            ordered_consumer=True,
-            config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW),
-            cb=self._deliver,
+            job_events("*"), ordered_consumer=True, config=config, cb=self._deliver
         )
 
     async def stop(self) -> None:
         if self._subscription is not None:
             with contextlib.suppress(Exception):
                 await self._subscription.unsubscribe()
+            self._subscription = None
 
     async def _deliver(self, message: Msg) -> None:
+        self._last_stream_sequence = max(self._last_stream_sequence, message.metadata.sequence.stream)
         event = analysis_pb2.JobEvent.FromString(message.data)
         for queue in self._queues.get(event.job_id, ()):
             queue.put_nowait(event)

@@ -26,7 +26,7 @@ from yousync_analysis_orchestrator.webhook import Webhook
 from yousync_platform.auth_client import jwks_verifier
 from yousync_platform.client import Channels
 from yousync_platform.db import create_engine, session_factory
-from yousync_platform.events import connect, ensure_stream
+from yousync_platform.events import ReconnectHooks, connect, ensure_stream
 from yousync_platform.server import GrpcServer, Service
 from yousync_platform.storage.base import BlobStore
 from yousync_platform.storage.factory import BlobSettings, open_blob_store
@@ -73,7 +73,8 @@ async def create(settings: OrchestratorSettings, blob_settings: BlobSettings | N
     blobs = await open_blob_store(blob_settings or BlobSettings(), resources)
     channels = Channels()
     resources.push_async_callback(channels.close)
-    nats = await connect(settings.nats_url, name="analysis-orchestrator")
+    reconnected = ReconnectHooks()
+    nats = await connect(settings.nats_url, name="analysis-orchestrator", reconnected=reconnected)
     resources.push_async_callback(nats.close)
     js = nats.jetstream()
     await ensure_stream(js, STREAM, STREAM_SUBJECTS)
@@ -84,6 +85,7 @@ async def create(settings: OrchestratorSettings, blob_settings: BlobSettings | N
     hub = None
     if "api" in settings.roles:
         hub = JobEventHub(js)
+        reconnected.add(hub.resubscribe)
         verifier = jwks_verifier(settings, channels)
         servicer = AnalysisServicer(
             uploads=Uploads(uow=uow, blobs=blobs, catalog=catalog, max_bytes=settings.max_upload_bytes),
