@@ -8,8 +8,6 @@ import os
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.gateway.conftest import Gateway, dispatcher_paused, multipart, read_sse, take
 
 
@@ -115,8 +113,7 @@ async def test_openapi_documents_every_route(gateway: Gateway) -> None:
 async def test_fuzz_every_route_no_5xx(gateway: Gateway, lines: dict[str, int], tmp_path: Path) -> None:
     """Property-based fuzz (schemathesis) of every operation in /openapi.json, bounded in examples and time."""
     st = Path(sys.executable).with_name("st")
-    if not st.exists():
-        pytest.skip("schemathesis is not installed (it belongs in the root dev group)")
+    assert st.exists(), "schemathesis comes with the root dev group (`make test` installs it)"
     headers = await gateway.sign_in("fuzz@example.com")
     examples = os.environ.get("YOUSYNC_FUZZ_EXAMPLES", "10")
     process = await asyncio.create_subprocess_exec(
