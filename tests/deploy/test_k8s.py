@@ -476,3 +476,21 @@ def test_nats_config_is_accepted_by_nats_server_and_fsyncs_always(overlay: str, 
         env={"POD_NAME": "nats-0"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_service_runs_its_own_image(overlay: str) -> None:
+    """A service's image installs only that service: running another one's command would fail at start."""
+    checked = 0
+    for workload in of_kind(overlay, *WORKLOADS):
+        for c in containers(workload):
+            repository = c["image"].rsplit(":", 1)[0].split("@")[0]
+            if "yousync/" not in repository or repository.endswith("/envoy"):
+                continue
+            service = repository.rsplit("/", 1)[1]
+            command = " ".join(c.get("command", []))
+            assert f"yousync-{service}" in command or f"yousync_{service.replace('-', '_')}" in command, (
+                f"{workload['metadata']['name']}: image {service} cannot run `{command[:80]}`"
+            )
+            checked += 1
+    assert checked >= 6, "every service Deployment and migration Job was checked"
