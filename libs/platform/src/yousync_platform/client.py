@@ -27,7 +27,7 @@ from yousync_platform.errors import (
     Unauthenticated,
     Unavailable,
 )
-from yousync_platform.interceptors import REQUEST_ID_HEADER
+from yousync_platform.pipeline import REQUEST_ID_HEADER
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Domain errors: each carries a status code and a machine reason (UPPER_SNAKE).
 
-Domain code raises these; the error interceptor turns them into `google.rpc.Status` with an
+Domain code raises these; the server's call pipeline turns them into `google.rpc.Status` with an
 `ErrorInfo`, and the gateway maps the code to an HTTP status once. No grpc import here.
 """
 

@@ -21,7 +21,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from yousync_platform.access_tokens import AccessTokenVerifier
-from yousync_platform.interceptors import PipelineRegistrar, ServerPipeline
+from yousync_platform.pipeline import PipelineRegistrar, ServerPipeline
 
 log = logging.getLogger(__name__)
 
