@@ -29,7 +29,6 @@ from yousync_platform.metrics import HANDLED, LATENCY
 
 log = logging.getLogger("yousync.access")
 REQUEST_ID_HEADER = "x-request-id"
-_QUIET_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
 
 
 def rich_status(code: grpc.StatusCode, message: str, reason: str, domain: str, metadata: dict[str, str]) -> Any:
@@ -57,10 +56,7 @@ class ServerPipeline:
         self._metrics: dict[str, tuple[Any, dict[grpc.StatusCode, Any]]] = {}
 
     def wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
-        return self._wrap(method, handler)
-
-    def _wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
-        quiet = method.startswith(_QUIET_PREFIXES)
+        """The handler with the pipeline around it (health and reflection are registered unwrapped)."""
         authenticate = method not in self._public
         if handler.unary_unary or handler.stream_unary:
             inner = handler.unary_unary or handler.stream_unary
@@ -76,7 +72,7 @@ class ServerPipeline:
                     await self._abort(exc, code, context, method)
                     raise
                 finally:
-                    self._finish(method, code, started, quiet)
+                    self._finish(method, code, started)
 
             factory = (
                 grpc.unary_unary_rpc_method_handler if handler.unary_unary else grpc.stream_unary_rpc_method_handler
@@ -101,7 +97,7 @@ class ServerPipeline:
                     await self._abort(exc, code, context, method)
                     raise
                 finally:
-                    self._finish(method, code, started, quiet)
+                    self._finish(method, code, started)
 
             factory = (
                 grpc.unary_stream_rpc_method_handler if handler.unary_stream else grpc.stream_stream_rpc_method_handler
@@ -147,21 +143,13 @@ class ServerPipeline:
             status = rich_status(code, "internal error", "INTERNAL", self._domain, {})
         await context.abort(status.code, status.details, status.trailing_metadata)
 
-    def _finish(self, method: str, code: grpc.StatusCode, started: float, quiet: bool) -> None:
+    def _finish(self, method: str, code: grpc.StatusCode, started: float) -> None:
         elapsed = time.perf_counter() - started
         latency, handled = self._metrics.get(method) or self._metrics.setdefault(method, (LATENCY.labels(method), {}))
         latency.observe(elapsed)
         counter = handled.get(code) or handled.setdefault(code, HANDLED.labels(method, code.name))
         counter.inc()
-        if not quiet:
-            log.info(
-                "rpc",
-                extra={
-                    "grpc_method": method,
-                    "grpc_code": code.name,
-                    "duration_ms": round(elapsed * 1000, 2),
-                },
-            )
+        log.info("rpc", extra={"grpc_method": method, "grpc_code": code.name, "duration_ms": round(elapsed * 1000, 2)})
 
 
 def _code_of(exc: BaseException, context: grpc.aio.ServicerContext) -> grpc.StatusCode:
