@@ -156,6 +156,13 @@ async def test_my_page_lists_takes_and_overview(flow: Flow, lines: dict[str, int
         "INVALID_PAGE_TOKEN",
     )
     await expect_error(
+        flow.stub.ListMyTakes(
+            analysis_pb2.ListMyTakesRequest(page_token=page1.next_page_token, token_id=lines["force"]), metadata=user
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "INVALID_PAGE_TOKEN",
+    )
+    await expect_error(
         flow.stub.ListMyTakes(analysis_pb2.ListMyTakesRequest(page_size=-1), metadata=user),
         grpc.StatusCode.INVALID_ARGUMENT,
         "INVALID_PAGE_SIZE",

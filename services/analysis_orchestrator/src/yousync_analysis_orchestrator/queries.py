@@ -2,39 +2,32 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 import uuid
 from collections.abc import Callable
 
 from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
 from yousync_analysis_orchestrator.domain import Job, Overview, Result, Take
 from yousync_analysis_orchestrator.sniff import content_type
+from yousync_platform import paging
 from yousync_platform.errors import InvalidArgument, NotFound
 from yousync_platform.storage.base import BlobStore, SignedUrl
 
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
+ORDER = "newest"
 
 
-def encode_cursor(take: Take) -> str:
-    raw = json.dumps([take.created_at.isoformat(), take.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def _cursor(take: Take) -> list[str]:
+    return [take.created_at.isoformat(), take.id]
 
 
-def decode_cursor(token: str) -> tuple[dt.datetime, uuid.UUID]:
+def _after(token: str, filters: str) -> tuple[dt.datetime, uuid.UUID] | None:
+    key = paging.decode(token, ORDER, filters, (str, str))
+    if key is None:
+        return None
     try:
-        created, take_id = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        return dt.datetime.fromisoformat(created), uuid.UUID(take_id)
-    except (ValueError, TypeError):
-        raise InvalidArgument("INVALID_PAGE_TOKEN", "page_token is not valid") from None
-
-
-def page_size(requested: int) -> int:
-    if requested < 0 or requested > MAX_PAGE_SIZE:
-        raise InvalidArgument("INVALID_PAGE_SIZE", f"page_size must be between 0 and {MAX_PAGE_SIZE}")
-    return requested or DEFAULT_PAGE_SIZE
+        return dt.datetime.fromisoformat(key[0]), uuid.UUID(key[1])
+    except ValueError:
+        raise InvalidArgument("INVALID_PAGE_TOKEN", "page_token is malformed or was issued for another query") from None
 
 
 class Queries:
@@ -66,17 +59,18 @@ class Queries:
     async def takes(
         self, user_id: str, *, size: int, token: str, token_id: int, script_id: int
     ) -> tuple[list[Take], str]:
-        limit = page_size(size)
+        limit = paging.page_size(size)
         if token_id < 0 or script_id < 0:
             raise InvalidArgument("INVALID_FILTER", "token_id and script_id must not be negative")
-        after = decode_cursor(token) if token else None
+        filters = paging.fingerprint(token_id, script_id)
+        after = _after(token, filters)
         async with self._uow() as uow:
             takes = await uow.repo.list_takes(
                 user_id, limit=limit + 1, token_id=token_id, script_id=script_id, after=after
             )
         more = len(takes) > limit
         takes = takes[:limit]
-        return takes, encode_cursor(takes[-1]) if more else ""
+        return takes, paging.encode(ORDER, filters, _cursor(takes[-1])) if more else ""
 
     async def overview(self, user_id: str) -> Overview:
         async with self._uow() as uow:

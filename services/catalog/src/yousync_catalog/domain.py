@@ -11,8 +11,6 @@ from yousync_platform.errors import InvalidArgument, NotFound
 
 T = TypeVar("T")
 
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
 MAX_QUERY_LENGTH = 200
 MAX_TITLE_LENGTH = 300
 MAX_TEXT_LENGTH = 2000
@@ -188,12 +186,6 @@ class TokenNotFound(NotFound):
 class ActorNotFound(NotFound):
     def __init__(self, actor_id: int) -> None:
         super().__init__("ACTOR_NOT_FOUND", "actor not found", {"actor_id": str(actor_id)})
-
-
-def page_size(requested: int, default: int = DEFAULT_PAGE_SIZE) -> int:
-    if requested < 0:
-        raise InvalidArgument("INVALID_PAGE_SIZE", "page_size must not be negative")
-    return min(requested or default, MAX_PAGE_SIZE)
 
 
 def search_terms(query: str) -> tuple[str, ...]:

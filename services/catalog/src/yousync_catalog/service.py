@@ -31,11 +31,11 @@ from yousync_catalog.domain import (
     check_id,
     check_line_timing,
     check_text,
-    page_size,
     search_terms,
 )
 from yousync_platform.context import Principal
 from yousync_platform.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Unauthenticated
+from yousync_platform.paging import page_size
 from yousync_platform.storage import BlobStore
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,6 @@ from sqlalchemy import Select, and_, bindparam, delete, exists, func, literal, s
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from yousync_catalog import paging
 from yousync_catalog.db.models import (
     ActorRow,
     BookmarkRow,
@@ -35,6 +34,7 @@ from yousync_catalog.domain import (
     Word,
     actor_search_text,
 )
+from yousync_platform import paging
 from yousync_platform.errors import InvalidArgument
 
 

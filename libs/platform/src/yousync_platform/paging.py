@@ -1,4 +1,4 @@
-"""Opaque keyset page tokens.
+"""Pagination shared by every List RPC: page sizes and opaque keyset page tokens.
 
 A token is base64url(JSON {"v": 1, "o": <order>, "f": <filter fingerprint>, "k": [<sort key of the
 last item returned>]}). The next page is "rows strictly after that key in the order", so rows
@@ -18,6 +18,15 @@ from yousync_platform.errors import InvalidArgument
 
 _VERSION = 1
 MAX_TOKEN_LENGTH = 512
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+def page_size(requested: int, default: int = DEFAULT_PAGE_SIZE) -> int:
+    """0 means the default; more than the maximum is the maximum (AIP-158); negative is INVALID_ARGUMENT."""
+    if requested < 0:
+        raise InvalidArgument("INVALID_PAGE_SIZE", "page_size must not be negative")
+    return min(requested or default, MAX_PAGE_SIZE)
 
 
 def fingerprint(*parts: object) -> str:
