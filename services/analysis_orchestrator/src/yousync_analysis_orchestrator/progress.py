@@ -119,14 +119,11 @@ class JobWatcher:
     async def watch(self, user_id: str, job_id: str, after_sequence: int) -> AsyncIterator[analysis_pb2.JobEvent]:
         if after_sequence < 0:
             raise InvalidArgument("INVALID_SEQUENCE", "after_sequence must not be negative")
-        async with self._uow() as uow:
-            if await uow.repo.job(job_id, user_id) is None:
-                raise NotFound("JOB_NOT_FOUND", "job not found")
-        with self._hub.listen(job_id) as queue:
+        with self._hub.listen(job_id) as queue:  # before the snapshot: nothing falls in between
             async with self._uow() as uow:
                 job = await uow.repo.job(job_id, user_id)
                 result = await uow.repo.result(job_id, user_id) if job and job.state.terminal else None
-            if job is None:  # deleted meanwhile
+            if job is None:
                 raise NotFound("JOB_NOT_FOUND", "job not found")
             last = after_sequence
             if job.last_sequence > last:
