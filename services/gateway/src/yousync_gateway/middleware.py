@@ -12,8 +12,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from yousync_gateway.errors import ApiError, error_response
 from yousync_gateway.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from yousync_platform.context import new_request_id, request_id_var
+from yousync_platform.pipeline import REQUEST_ID_HEADER
 
-REQUEST_ID = "x-request-id"
+_REQUEST_ID_KEY = REQUEST_ID_HEADER.encode()
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 # Ordinary JSON bodies are small; uploads and the webhook enforce their own caps while streaming.
 MAX_BODY_BYTES = 1024 * 1024
@@ -38,7 +39,7 @@ class GatewayMiddleware:
                 scope["raw_path"] = raw.rstrip(b"/") or b"/"
         request_id = ""
         for key, value in scope["headers"]:
-            if key == b"x-request-id":
+            if key == _REQUEST_ID_KEY:
                 candidate = value.decode("latin-1")
                 if _SAFE_ID.match(candidate):
                     request_id = candidate
@@ -52,7 +53,7 @@ class GatewayMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message)[REQUEST_ID] = request_id
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
                 route = _route_of(scope)
                 HTTP_LATENCY.labels(route, scope["method"]).observe(time.perf_counter() - started)
             await send(message)
