@@ -8,7 +8,6 @@ descriptor path is the freshly built set, and admin stays on 127.0.0.1.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -19,17 +18,13 @@ from typing import Any
 import httpx
 import yaml
 
+from yousync_platform.localstack.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 ENVOY_DIR = ROOT / "deploy" / "envoy"
 ENVOY_CONFIG = ENVOY_DIR / "envoy.yaml"
 ENVOY = Path(sys.executable).parent / "envoy"
 DESCRIPTOR_IN_IMAGE = "/etc/envoy/descriptor.pb"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def build_descriptor(out: Path) -> Path:
