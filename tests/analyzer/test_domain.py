@@ -122,3 +122,28 @@ def test_dtw_fallback_warps_a_take_onto_the_reference() -> None:
     assert by_words.warped_by == "words" and by_dtw.warped_by == "dtw"
     assert score_words > 70 and score_dtw > 40
     assert Scorers().expressiveness.axis == "expressiveness"
+
+
+def test_a_take_scores_the_same_whatever_the_worker_decoded_before() -> None:
+    """Pool workers reuse their decoders: a result must not depend on the previous take."""
+    from yousync_analyzer import pipeline
+    from yousync_analyzer.scoring import Scorers
+
+    lines = {"force": "May the force be with you", "frankly": "Frankly my dear I don't give a damn"}
+    refs = {
+        line_id: pipeline.analyze_reference(
+            fixture(f"{line_id}/reference.opus.ogg"), d.ReferenceSpec(line_id, text), 60
+        )
+        for line_id, text in lines.items()
+    }
+
+    def score(line_id: str, kind: str) -> d.Scores | None:
+        state = pipeline.check_quality(pipeline.decode_take(fixture(f"{line_id}/{kind}"), lines[line_id], 60))
+        state = pipeline.recognise_take(pipeline.align_take(state))
+        return pipeline.score_take(state, refs[line_id], Scorers()).scores
+
+    first = score("force", "good.webm")
+    # sequences that moved this take by up to 3.4 points before the decoders were reset per utterance
+    for before in ("slow.opus.ogg", "dropped.opus.ogg", "good.wav"):
+        score("frankly", before)
+        assert score("force", "good.webm") == first, before

@@ -166,15 +166,27 @@ class AlignedWord:
 
 @dataclass(frozen=True)
 class Alignment:
+    """Where the line's words are in an audio.
+
+    `voiced` is the span the energy detector heard speech in. It anchors pace and onsets: the
+    aligner's outer word edges are its least reliable output (the leading silence model often eats
+    a soft onset such as the /m/ of "may"), while the energy edges do not depend on the codec.
+    """
+
     words: tuple[AlignedWord, ...]
     pauses: tuple[tuple[float, float], ...]  # silences between words
+    voiced: tuple[float, float] | None = None
 
     @property
     def speech_start(self) -> float:
+        if self.voiced is not None:
+            return self.voiced[0]
         return self.words[0].start if self.words else 0.0
 
     @property
     def speech_end(self) -> float:
+        if self.voiced is not None:
+            return self.voiced[1]
         return self.words[-1].end if self.words else 0.0
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import jiwer
 import numpy as np
@@ -226,10 +227,10 @@ class Aligner:
         hi = min(len(x), int((speech[1] + TRIM_MARGIN) * SAMPLE_RATE))
         if hi - lo < SAMPLE_RATE // 10:
             lo, hi = 0, len(x)
-        pcm = (np.clip(x[lo:hi], -1, 1) * 32767).astype(np.int16).tobytes()
+        pcm = _pcm16(x[lo:hi])
         offset = lo / SAMPLE_RATE
         for decoder in (self._align, self._align_nofill):
-            result = _align_once(decoder, pcm, words, offset)
+            result = _align_once(decoder, pcm, words, offset, speech)
             if result is not None:
                 return result
         return None
@@ -252,28 +253,51 @@ class Aligner:
             self._recognise.add_jsgf_string(name, jsgf)
             self._grammars[key] = name
         self._recognise.activate_search(name)
-        pcm = (np.clip(x, -1, 1) * 32767).astype(np.int16).tobytes()
-        self._recognise.start_utt()
-        self._recognise.process_raw(pcm, full_utt=True)
-        self._recognise.end_utt()
+        pcm = _pcm16(x)
+        _decode_utterance(self._recognise, pcm)
         hyp = self._recognise.hyp()
         return normalize(hyp.hypstr) if hyp is not None and hyp.hypstr else []
 
 
-def _align_once(decoder: object, pcm: bytes, words: list[str], offset: float) -> Alignment | None:
-    d = decoder  # pocketsphinx.Decoder (untyped)
+DITHER_RMS = 3e-4  # about -70 dBFS: below any real microphone's noise floor
+
+
+def _pcm16(x: np.ndarray) -> bytes:
+    """16-bit PCM for the decoder, with a fixed, seeded dither.
+
+    A lossless take of exact digital silence (synthesised or gated audio) gives the front end
+    log-energy floors the acoustic model never saw, while a lossy codec leaves a faint noise floor;
+    without the dither the same take scored up to 15 pronunciation points apart as WAV and as Opus.
+    The seed keeps every result reproducible.
+    """
+    noise = np.random.default_rng(0).standard_normal(len(x)) * DITHER_RMS
+    return (np.clip(x + noise, -1, 1) * 32767).astype(np.int16).tobytes()
+
+
+def _decode_utterance(decoder: Any, pcm: bytes) -> None:
+    """Decode one whole utterance from a clean front end.
+
+    pocketsphinx's feature extraction carries state from one utterance into the next, so without
+    the reset a take's alignment depended on which audio the worker had decoded before it (the same
+    take scored 81.7 or 85.1). `reinit_feat` costs ~0.03 ms and makes every result order-independent.
+    """
+    decoder.reinit_feat()
+    decoder.start_utt()
+    decoder.process_raw(pcm, full_utt=True)
+    decoder.end_utt()
+
+
+def _align_once(
+    decoder: Any, pcm: bytes, words: list[str], offset: float, voiced: tuple[float, float]
+) -> Alignment | None:
     try:
-        d.set_align_text(" ".join(words))  # type: ignore[attr-defined]
-        d.start_utt()  # type: ignore[attr-defined]
-        d.process_raw(pcm, full_utt=True)  # type: ignore[attr-defined]
-        d.end_utt()  # type: ignore[attr-defined]
-        if d.hyp() is None:  # type: ignore[attr-defined]
+        decoder.set_align_text(" ".join(words))
+        _decode_utterance(decoder, pcm)
+        if decoder.hyp() is None:
             return None
-        d.set_alignment()  # type: ignore[attr-defined]
-        d.start_utt()  # type: ignore[attr-defined]
-        d.process_raw(pcm, full_utt=True)  # type: ignore[attr-defined]
-        d.end_utt()  # type: ignore[attr-defined]
-        raw = d.get_alignment()  # type: ignore[attr-defined]
+        decoder.set_alignment()
+        _decode_utterance(decoder, pcm)
+        raw = decoder.get_alignment()
     except RuntimeError:
         return None
     if raw is None:
@@ -294,7 +318,7 @@ def _align_once(decoder: object, pcm: bytes, words: list[str], offset: float) ->
         return None
     # drop the trailing silence (it follows the last word)
     pauses = [p for p in pauses if p[1] <= aligned[-1].start + 1e-6]
-    return Alignment(words=tuple(aligned), pauses=tuple(pauses))
+    return Alignment(words=tuple(aligned), pauses=tuple(pauses), voiced=voiced)
 
 
 def miscues(expected: list[str], recognised: list[str]) -> tuple[list[Miscue], dict[int, MiscueType]]:

@@ -1,6 +1,7 @@
 """Timing: how closely the take follows the actor's word timing (what lip-sync needs).
 
-Both alignments are shifted so that speech starts at 0; for each word
+Both alignments are shifted so that speech starts at 0 (speech start and end are where the energy
+detector heard the voice, see `Alignment`); for each word
     onset_delta = (take_start - take_speech_start) - (actor_start - actor_speech_start)
 and likewise for the offset. pace_ratio = take speech duration / actor speech duration (> 1: slower).
 
