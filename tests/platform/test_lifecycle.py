@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -73,7 +74,9 @@ async def test_sigterm_stops_the_auth_process_gracefully(postgres_url: str, fake
             assert reply.status == health_pb2.HealthCheckResponse.NOT_SERVING
         assert process.wait(15) == 0
         stderr = process.stderr.read().decode() if process.stderr else ""
-        assert '"message": "stopped"' in stderr
+        lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+        assert {"logger": "yousync_platform.server", "message": "stopped"}.items() <= lines[-1].items(), lines[-1]
+        assert all(line["service"] == "auth" for line in lines)
         assert "AUTH_SIGNING_KEY" not in stderr and "BEGIN PRIVATE KEY" not in stderr, "secrets never logged"
     finally:
         if process.poll() is None:
