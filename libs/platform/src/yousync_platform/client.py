@@ -27,7 +27,10 @@ from yousync_platform.errors import (
     Unauthenticated,
     Unavailable,
 )
+from yousync_platform.grpc_write_fix import install as _keep_server_status_on_failed_writes
 from yousync_platform.pipeline import REQUEST_ID_HEADER
+
+_keep_server_status_on_failed_writes()
 
 
 @dataclass(frozen=True)
