@@ -32,14 +32,16 @@ from yousync_analyzer.domain import (
     WordResult,
     WordStatus,
 )
-from yousync_analyzer.pronunciation import Aligner, normalize
-from yousync_analyzer.quality import QualityThresholds, assess
+from yousync_analyzer.pronunciation import Aligner, normalize, unaligned_speech_fraction
+from yousync_analyzer.quality import QualityThresholds, assess, speech_frames
 from yousync_analyzer.scoring import AxisScore, PronunciationDetail, Scorers, ScoringContext, overall
 from yousync_analyzer.signal import frame_energy_db, pitch_track
 
 SUPPORTED_LANGUAGES = ("en",)
 # More than this share of the line's words omitted → "wrong or incomplete line" (re-record).
 MAX_OMITTED_FRACTION = 0.5
+# More than this share of the take's speech outside the line's aligned words → a different line.
+MAX_UNALIGNED_SPEECH = 0.3
 
 _worker_aligner: Aligner | None = None
 
@@ -214,8 +216,9 @@ def score_take(state: TakeState, ref: ReferenceAnalysis, scorers: Scorers) -> An
             + words[len(deltas) :]
         )
     omitted = sum(1 for w in words if w.status is WordStatus.OMITTED)
-    if words and omitted / len(words) > MAX_OMITTED_FRACTION:
-        # most of the line is missing: not a weak take but a different or incomplete line
+    unaligned = unaligned_speech_fraction(ctx.take.alignment, speech_frames(np.asarray(state.energy_db)))
+    if (words and omitted / len(words) > MAX_OMITTED_FRACTION) or unaligned > MAX_UNALIGNED_SPEECH:
+        # most of the line is missing, or most of what was said is not the line: not a weak take
         result = rerecord(state, RerecordReason.WRONG_OR_INCOMPLETE_LINE)
         return dataclasses.replace(result, words=words, miscues=miscues)
     scores = Scores(

@@ -29,6 +29,15 @@ class QualityThresholds:
     min_snr_db: float = 15.0
 
 
+def speech_frames(energy_db: np.ndarray, thresholds: QualityThresholds | None = None) -> np.ndarray:
+    """Which 10 ms frames carry speech: 6 dB over the noise floor and above the silence level."""
+    t = thresholds or QualityThresholds()
+    if not len(energy_db):
+        return np.zeros(0, bool)
+    floor = float(np.percentile(energy_db, 10))
+    return np.asarray(energy_db > max(floor + 6.0, t.silence_dbfs))
+
+
 def assess(
     x: np.ndarray, energy_db: np.ndarray, pitch: PitchTrack, thresholds: QualityThresholds | None = None
 ) -> tuple[QualityReport, RerecordReason | None]:
@@ -37,7 +46,7 @@ def assess(
     floor = float(np.percentile(energy_db, 10)) if len(energy_db) else -120.0
     peak = float(np.percentile(energy_db, 95)) if len(energy_db) else -120.0
     snr = max(0.0, peak - max(floor, -90.0))
-    speech = (energy_db > max(floor + 6.0, t.silence_dbfs)) if len(energy_db) else np.zeros(0, bool)
+    speech = speech_frames(energy_db, t)
     hz = np.asarray(pitch.hz)
     voiced_fraction = float(np.mean(hz > 0)) if len(hz) else 0.0
     clipped = float(np.mean(np.abs(x) >= 0.99)) if len(x) else 0.0
