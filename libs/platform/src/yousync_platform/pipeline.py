@@ -63,16 +63,14 @@ class ServerPipeline:
 
             async def unary_response(request: Any, context: grpc.aio.ServicerContext) -> Any:
                 started = time.perf_counter()
-                code = grpc.StatusCode.OK
                 try:
                     await self._enter(context, authenticate)
-                    return await inner(request, context)
+                    response = await inner(request, context)
                 except BaseException as exc:
-                    code = _code_of(exc, context)
-                    await self._abort(exc, code, context, method)
+                    await self._fail(exc, context, method, started)
                     raise
-                finally:
-                    self._finish(method, code, started)
+                self._finish(method, grpc.StatusCode.OK, started)
+                return response
 
             factory = (
                 grpc.unary_unary_rpc_method_handler if handler.unary_unary else grpc.stream_unary_rpc_method_handler
@@ -87,17 +85,14 @@ class ServerPipeline:
 
             async def stream_response(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
                 started = time.perf_counter()
-                code = grpc.StatusCode.OK
                 try:
                     await self._enter(context, authenticate)
                     async for response in inner_stream(request, context):
                         yield response
                 except BaseException as exc:
-                    code = _code_of(exc, context)
-                    await self._abort(exc, code, context, method)
+                    await self._fail(exc, context, method, started)
                     raise
-                finally:
-                    self._finish(method, code, started)
+                self._finish(method, grpc.StatusCode.OK, started)
 
             factory = (
                 grpc.unary_stream_rpc_method_handler if handler.unary_stream else grpc.stream_stream_rpc_method_handler
@@ -127,13 +122,14 @@ class ServerPipeline:
                 raise Unauthenticated("AUTHENTICATION_UNAVAILABLE", "this service accepts no access tokens")
             principal_var.set(await self._verifier.verify(bearer_token(str(authorization))))
 
-    async def _abort(
-        self, exc: BaseException, code: grpc.StatusCode, context: grpc.aio.ServicerContext, method: str
-    ) -> None:
-        """Abort the call with a rich status for a domain error or an unexpected one (raises AbortError).
+    async def _fail(self, exc: BaseException, context: grpc.aio.ServicerContext, method: str, started: float) -> None:
+        """Count and log the failed call, then abort it with a rich status (raises AbortError).
 
-        Cancellation and aborts the handler made itself pass through unchanged.
+        The call is counted before the status goes out, so a client that saw the error also sees it in
+        the metrics. Cancellation and aborts the handler made itself pass through unchanged.
         """
+        code = _code_of(exc, context)
+        self._finish(method, code, started)
         if isinstance(exc, asyncio.CancelledError | GeneratorExit | grpc.aio.AbortError):
             return
         if isinstance(exc, DomainError):
