@@ -218,7 +218,7 @@ def score_take(state: TakeState, ref: ReferenceAnalysis, scorers: Scorers) -> An
     omitted = sum(1 for w in words if w.status is WordStatus.OMITTED)
     unaligned = unaligned_speech_fraction(ctx.take.alignment, speech_frames(np.asarray(state.energy_db)))
     if (words and omitted / len(words) > MAX_OMITTED_FRACTION) or unaligned > MAX_UNALIGNED_SPEECH:
-        # most of the line is missing, or most of what was said is not the line: not a weak take
+        # most of the line is missing, or much of what was said is not the line: not a weak take
         result = rerecord(state, RerecordReason.WRONG_OR_INCOMPLETE_LINE)
         return dataclasses.replace(result, words=words, miscues=miscues)
     scores = Scores(
