@@ -1,4 +1,4 @@
-"""One analyzer (2 workers) and one gRPC server per session; each fixture take is scored once."""
+"""A stub to the session's analyzer (`analyzer_server`, from the suite plugin); each fixture take is scored once."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ import pytest
 from tests.analyzer.helpers import LINES, analyze, fixture
 from yousync.analyzer.v1 import analyzer_pb2 as pb
 from yousync.analyzer.v1 import analyzer_pb2_grpc
-from yousync_analyzer.server import AnalyzerServer, build
-from yousync_analyzer.settings import AnalyzerSettings
+from yousync_analyzer.server import AnalyzerServer
 
 KINDS = [
     "good.wav",
@@ -27,20 +26,6 @@ KINDS = [
     "monotone.opus.ogg",
     "noisy.opus.ogg",
 ]
-
-
-@pytest.fixture(scope="session")
-async def analyzer_server() -> AsyncIterator[AnalyzerServer]:
-    settings = AnalyzerSettings(workers=2, queue_size=2, max_duration_seconds=20.0, grpc_port=0)
-    server = build(settings)
-    await server.pool.start()
-    await server.grpc.start()
-    await server.grpc.set_serving()
-    try:
-        yield server
-    finally:
-        await server.grpc.stop(0)
-        server.pool.close()
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ from tests.fixtures.suite import (
     Gateway,
     dispatcher_paused,
     gateway_settings,
-    start_gateway,
+    running_gateway,
     take,
 )
 from yousync_platform.db import create_engine
@@ -37,7 +37,7 @@ __all__ = [
     "Gateway",
     "dispatcher_paused",
     "gateway_settings",
-    "start_gateway",
+    "running_gateway",
     "take",
 ]
 

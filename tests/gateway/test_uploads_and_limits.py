@@ -21,7 +21,7 @@ from tests.gateway.conftest import (
     gateway_settings,
     multipart,
     read_sse,
-    start_gateway,
+    running_gateway,
     take,
 )
 
@@ -154,14 +154,8 @@ async def tight(flow: Flow, blob_root: Path) -> AsyncIterator[Gateway]:
     settings = gateway_settings(
         flow, blob_root, uploads_per_minute=3, max_concurrent_analyses=2, max_concurrent_streams=2
     )
-    server, task, app, url = await start_gateway(settings)
-    http = httpx.AsyncClient(base_url=url, timeout=30)
-    try:
-        yield Gateway(url=url, app=app, server=server, http=http, flow=flow)
-    finally:
-        await http.aclose()
-        server.should_exit = True
-        await task
+    async with running_gateway(flow, settings) as gateway:
+        yield gateway
 
 
 async def test_per_user_limits(tight: Gateway, lines: dict[str, int]) -> None:
