@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
 from yousync_analysis_orchestrator.domain import Job, Overview, Result, Take
-from yousync_analysis_orchestrator.sniff import content_type
 from yousync_platform import paging
+from yousync_platform.audio_format import content_type
 from yousync_platform.errors import InvalidArgument, NotFound
 from yousync_platform.storage.base import BlobStore, SignedUrl
 

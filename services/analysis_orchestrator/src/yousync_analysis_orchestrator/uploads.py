@@ -13,12 +13,12 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-from yousync_analysis_orchestrator import sniff
 from yousync_analysis_orchestrator.catalog_client import CatalogClient
 from yousync_analysis_orchestrator.convert import event_pb
 from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
 from yousync_analysis_orchestrator.domain import Job, JobEvent, JobState, Stage
 from yousync_analysis_orchestrator.subjects import DISPATCH
+from yousync_platform import audio_format as formats
 from yousync_platform.errors import FailedPrecondition, InvalidArgument, ResourceExhausted
 from yousync_platform.storage.base import BlobStore
 
@@ -85,24 +85,24 @@ class Uploads:
         head = b""
         async for chunk in chunks:
             head += chunk
-            if len(head) >= sniff.SNIFF_BYTES:
+            if len(head) >= formats.SNIFF_BYTES:
                 break
         if not head:
             raise InvalidArgument("EMPTY_TAKE", "the upload has no audio bytes")
-        audio_format = sniff.sniff(head)
+        audio_format = formats.sniff(head)
         if not audio_format:
             raise InvalidArgument(
                 "UNSUPPORTED_FORMAT",
                 f"not a supported recording (WAV, WebM, Ogg, MP3, M4A, FLAC); the file starts with "
-                f"{sniff.describe(head)}",
+                f"{formats.describe(head)}",
             )
 
         take_id = uuid.uuid4()
         job_id = uuid.uuid4()
-        blob_key = f"takes/{request.user_id}/{take_id}.{sniff.extension(audio_format)}"
+        blob_key = f"takes/{request.user_id}/{take_id}.{formats.extension(audio_format)}"
         body = _Body(head, chunks, self._max_bytes)
         try:
-            await self._blobs.put(blob_key, body.chunks(), content_type=sniff.content_type(audio_format))
+            await self._blobs.put(blob_key, body.chunks(), content_type=formats.content_type(audio_format))
         except BaseException:
             await self._blobs.delete(blob_key)
             raise

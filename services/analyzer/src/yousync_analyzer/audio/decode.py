@@ -14,6 +14,7 @@ import av
 import numpy as np
 
 from yousync_analyzer.domain import SAMPLE_RATE, AnalysisFailed, AudioFormat, Decoded, FailureReason
+from yousync_platform import audio_format
 
 # FFmpeg demuxer for each sniffed format.
 _DEMUXERS = {
@@ -27,21 +28,8 @@ _DEMUXERS = {
 
 
 def sniff(data: bytes) -> AudioFormat:
-    """The container family from the magic bytes, or UNSPECIFIED."""
-    head = data[:12]
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return AudioFormat.WAV
-    if head[:4] == b"\x1a\x45\xdf\xa3":
-        return AudioFormat.WEBM
-    if head[:4] == b"OggS":
-        return AudioFormat.OGG
-    if head[:4] == b"fLaC":
-        return AudioFormat.FLAC
-    if head[4:8] == b"ftyp":
-        return AudioFormat.MP4
-    if head[:3] == b"ID3" or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
-        return AudioFormat.MP3
-    return AudioFormat.UNSPECIFIED
+    """The container family from the magic bytes (the platform's sniffer), or UNSPECIFIED."""
+    return AudioFormat(audio_format.sniff(data[: audio_format.SNIFF_BYTES]))
 
 
 def decode(data: bytes, max_duration: float) -> Decoded:

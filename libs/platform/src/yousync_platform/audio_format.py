@@ -1,4 +1,7 @@
-"""What an upload really is, from its first bytes (labels lie: browsers send WebM labelled audio/wav)."""
+"""What an audio file really is, from its first bytes (labels lie: browsers send WebM labelled audio/wav).
+
+The one sniffer: the orchestrator checks uploads with it, the analyzer picks its demuxer with it.
+"""
 
 from __future__ import annotations
 
