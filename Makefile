@@ -19,7 +19,7 @@ help: ## List the targets
 
 .PHONY: run
 run: _venv ## Run the whole suite locally (PostgreSQL, NATS, every service) until Ctrl-C
-	$(PY) -m yousync_platform.devstack
+	$(PY) -m yousync_dev.supervisor
 
 .PHONY: test
 test: _venv _buf ## Install what is needed and run the whole test suite
@@ -31,7 +31,7 @@ test: _venv _buf ## Install what is needed and run the whole test suite
 lint: _venv ## ruff and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy libs/platform/src services/*/src
+	$(VENV)/bin/mypy libs/platform/src services/*/src dev/src
 
 .PHONY: proto-lint
 proto-lint: _buf ## buf lint (STANDARD) and buf format check, offline
@@ -73,7 +73,7 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-$(STAMP): $(UV) uv.lock pyproject.toml libs/*/pyproject.toml services/*/pyproject.toml
+$(STAMP): $(UV) uv.lock pyproject.toml libs/*/pyproject.toml services/*/pyproject.toml dev/pyproject.toml
 	$(UV) sync --frozen --all-packages --python $(PYTHON)
 	@touch $@
 

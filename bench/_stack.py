@@ -1,5 +1,5 @@
 """The whole suite for the gateway benchmarks, as `make run` runs it (each service its own process on
-127.0.0.1, via yousync_platform.testing.suite_process), with the analyzer fixture lines imported as a
+127.0.0.1, via yousync_dev.suite_process), with the analyzer fixture lines imported as a
 catalog ('Famous lines'), plus the HTTP helpers the benchmarks share."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.analyzer.helpers import FIXTURES, LINES, write_lines_catalog  # noqa: E402
-from yousync_platform.testing.suite_process import running_suite  # noqa: E402
+from yousync_dev.suite_process import running_suite  # noqa: E402
 
 __all__ = ["FIXTURES", "Stack", "fixture_text", "line_token", "running_stack", "sign_in"]
 DEMO = ROOT / "services" / "catalog" / "demo"

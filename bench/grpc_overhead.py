@@ -21,8 +21,8 @@ import grpc
 from yousync.auth.v1 import auth_pb2, auth_pb2_grpc
 from yousync_auth.domain import User
 from yousync_auth.keys import SigningKeys, generate_private_pem
+from yousync_dev.ports import free_port, wait_for_port
 from yousync_platform.access_tokens import AccessTokenVerifier, JwksCache
-from yousync_platform.localstack.ports import free_port, wait_for_port
 from yousync_platform.logging import configure_logging
 from yousync_platform.server import GrpcServer, Service
 

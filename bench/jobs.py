@@ -16,7 +16,7 @@ import grpc
 from _clients import FIXTURES, of_bytes, percentile, sign_in, upload_messages, watch
 
 from yousync.analysis.v1 import analysis_pb2, analysis_pb2_grpc
-from yousync_platform.testing.suite_process import running_suite
+from yousync_dev.suite_process import running_suite
 
 JOBS = int(sys.argv[1]) if len(sys.argv) > 1 else 40
 USERS = 4

@@ -18,7 +18,7 @@ import psutil
 from _clients import CHUNK, FIXTURES, sign_in, upload_messages
 
 from yousync.analysis.v1 import analysis_pb2_grpc
-from yousync_platform.testing.suite_process import running_suite
+from yousync_dev.suite_process import running_suite
 
 SIZE = 50 * 1000 * 1000
 

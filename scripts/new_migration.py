@@ -14,7 +14,7 @@ from pathlib import Path
 
 from alembic import command
 
-from yousync_platform.localstack.postgres import LocalPostgres
+from yousync_dev.embedded.postgres import LocalPostgres
 from yousync_platform.migrations import alembic_config, upgrade
 
 

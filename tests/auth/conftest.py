@@ -13,10 +13,10 @@ from yousync.auth.v1 import auth_pb2_grpc
 from yousync_auth.keys import generate_private_pem
 from yousync_auth.server import MIGRATIONS, create_server
 from yousync_auth.settings import AuthSettings
+from yousync_dev.fake_google import FakeGoogle
 from yousync_platform.db import create_engine
 from yousync_platform.migrations import upgrade
 from yousync_platform.server import GrpcServer
-from yousync_platform.testing.google import FakeGoogle
 
 ADMIN_EMAIL = "admin@example.com"
 

@@ -11,7 +11,7 @@ from tests.auth.conftest import ADMIN_EMAIL, AuthHarness
 from tests.grpc_helpers import expect_error
 from yousync.auth.v1 import auth_pb2
 from yousync.common.v1 import common_pb2
-from yousync_platform.testing.google import FakeGoogle
+from yousync_dev.fake_google import FakeGoogle
 
 UNAUTH = grpc.StatusCode.UNAUTHENTICATED
 

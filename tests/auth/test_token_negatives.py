@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from tests.auth.conftest import AuthHarness
 from tests.grpc_helpers import expect_error
 from yousync.auth.v1 import auth_pb2
-from yousync_platform.testing.google import FakeGoogle
+from yousync_dev.fake_google import FakeGoogle
 
 UNAUTH = grpc.StatusCode.UNAUTHENTICATED
 

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import yaml
 
-from yousync_platform.localstack.ports import free_port
+from yousync_dev.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ENVOY_DIR = ROOT / "deploy" / "envoy"

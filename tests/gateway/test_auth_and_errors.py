@@ -12,7 +12,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.gateway.conftest import ORIGIN, Gateway, RequestIdLog
-from yousync_platform.testing.google import FakeGoogle
+from yousync_dev.fake_google import FakeGoogle
 
 
 def assert_error(response, status: int, code: str | None = None) -> dict:  # type: ignore[no-untyped-def]

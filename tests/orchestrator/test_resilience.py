@@ -15,9 +15,9 @@ from yousync.analysis.v1 import analysis_pb2
 from yousync_analysis_orchestrator.server import create
 from yousync_analyzer.server import build
 from yousync_analyzer.settings import AnalyzerSettings
+from yousync_dev.embedded.nats import LocalNats
+from yousync_dev.ports import free_port
 from yousync_platform.db import create_engine
-from yousync_platform.localstack.nats import LocalNats
-from yousync_platform.localstack.ports import free_port
 
 
 async def job_row(postgres_url: str, job_id: str) -> dict[str, object]:

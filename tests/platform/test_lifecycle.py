@@ -16,8 +16,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from tests.platform.conftest import start_probe, stub_for
 from yousync.auth.v1 import auth_pb2
 from yousync_auth.keys import generate_private_pem
-from yousync_platform.localstack.ports import free_port
-from yousync_platform.testing.google import FakeGoogle
+from yousync_dev.fake_google import FakeGoogle
+from yousync_dev.ports import free_port
 
 
 async def test_stop_flips_health_then_drains_in_flight_calls() -> None:

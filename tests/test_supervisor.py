@@ -7,7 +7,7 @@ import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from yousync_platform.testing.suite_process import running_suite
+from yousync_dev.suite_process import running_suite
 
 SERVICES = ("auth", "catalog", "analyzer", "analysis_orchestrator")
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from yousync_platform.localstack.nats import LocalNats
-from yousync_platform.localstack.postgres import LocalPostgres
-from yousync_platform.testing.google import FakeGoogle
+from yousync_dev.embedded.nats import LocalNats
+from yousync_dev.embedded.postgres import LocalPostgres
+from yousync_dev.fake_google import FakeGoogle
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +67,7 @@ def s3_endpoint_url() -> Iterator[str]:
     if url := os.environ.get("YOUSYNC_TEST_S3_URL"):
         yield url
         return
-    from yousync_platform.testing.s3 import LocalS3
+    from yousync_dev.moto_s3 import LocalS3
 
     server = LocalS3().start()
     try:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from yousync_platform.localstack.ports import free_port, wait_for_port
+from yousync_dev.ports import free_port, wait_for_port
 
 
 def nats_server_binary() -> str:

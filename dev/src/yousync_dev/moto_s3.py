@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from moto.server import ThreadedMotoServer
 
-from yousync_platform.localstack.ports import free_port, wait_for_port
+from yousync_dev.ports import free_port, wait_for_port
 
 TEST_ACCESS_KEY = "testing"
 TEST_SECRET_KEY = "testing"

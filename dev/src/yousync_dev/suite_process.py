@@ -64,7 +64,7 @@ def running_suite(extra_env: dict[str, str] | None = None) -> Iterator[Suite]:
         **(extra_env or {}),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "yousync_platform.devstack"],
+        [sys.executable, "-m", "yousync_dev.supervisor"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

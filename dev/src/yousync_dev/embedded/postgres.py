@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from yousync_platform.localstack.ports import free_port
+from yousync_dev.ports import free_port
 
 UNPRIVILEGED_UID = 65534  # nobody
 UNPRIVILEGED_GID = 65534  # nogroup

@@ -1,1 +1,0 @@
-"""Test fixtures shared by every service's tests (loaded as a pytest plugin)."""
