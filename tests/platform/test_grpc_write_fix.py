@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 
 import grpc
 import pytest
 
-import yousync_platform.client  # noqa: F401  (installs the fix, as every service does)
 from yousync_platform.grpc_write_fix import install
 
 CHUNK = bytes(64 * 1024)
@@ -52,3 +53,18 @@ async def test_an_early_server_status_survives_the_client_still_writing(
 
     codes = [await one() for _ in range(100)] + list(await asyncio.gather(*(one() for _ in range(40))))
     assert set(codes) == {grpc.StatusCode.RESOURCE_EXHAUSTED}, {c: codes.count(c) for c in set(codes)}
+
+
+def test_the_fix_is_installed_at_start_up_not_on_import() -> None:
+    """Importing the platform patches nothing; a service's start-up (cli.start) and the client factory do."""
+    probe = (
+        "import yousync_platform.client, yousync_platform.server, yousync_platform.cli\n"
+        "from yousync_platform import grpc_write_fix as fix\n"
+        "assert not fix.installed(), 'patched on import'\n"
+        "from yousync_platform.settings import ServiceSettings\n"
+        "yousync_platform.cli.start('probe', ServiceSettings)\n"
+        "assert fix.installed(), 'not patched at start-up'\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stderr

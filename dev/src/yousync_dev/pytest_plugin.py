@@ -16,6 +16,12 @@ import pytest
 from yousync_dev.embedded.nats import LocalNats
 from yousync_dev.embedded.postgres import LocalPostgres
 from yousync_dev.fake_google import FakeGoogle
+from yousync_platform.grpc_write_fix import install as install_grpc_write_fix
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """What every service does at start-up (`yousync_platform.cli.start`), for the in-process servers."""
+    install_grpc_write_fix()
 
 
 @pytest.fixture(scope="session")

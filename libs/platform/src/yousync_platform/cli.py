@@ -8,6 +8,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
+from yousync_platform.grpc_write_fix import install as install_grpc_write_fix
 from yousync_platform.logging import configure_logging
 from yousync_platform.migrations import upgrade
 from yousync_platform.settings import ServiceSettings, load_settings
@@ -17,7 +18,9 @@ S = TypeVar("S", bound=ServiceSettings)
 
 def start(service: str, settings_class: type[S]) -> S:
     """JSON logs from the first line, then the settings (validated: a bad value exits with a clear
-    message, secrets never printed), then the configured log level."""
+    message, secrets never printed), then the configured log level; and the grpc.aio fix every
+    service's streaming clients need (`yousync_platform.grpc_write_fix`)."""
+    install_grpc_write_fix()
     configure_logging(service)
     settings = load_settings(settings_class)
     configure_logging(service, settings.log_level)

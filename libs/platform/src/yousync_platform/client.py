@@ -27,10 +27,8 @@ from yousync_platform.errors import (
     Unauthenticated,
     Unavailable,
 )
-from yousync_platform.grpc_write_fix import install as _keep_server_status_on_failed_writes
+from yousync_platform.grpc_write_fix import install as install_grpc_write_fix
 from yousync_platform.pipeline import REQUEST_ID_HEADER
-
-_keep_server_status_on_failed_writes()
 
 
 @dataclass(frozen=True)
@@ -92,6 +90,8 @@ class _RequestIdStreamStream(grpc.aio.StreamStreamClientInterceptor):
 
 
 def open_channel(target: str, policy: ClientPolicy) -> grpc.aio.Channel:
+    # Our streaming clients need the server's status when a write races the end of the call (idempotent).
+    install_grpc_write_fix()
     return grpc.aio.insecure_channel(
         target,
         options=[
@@ -132,15 +132,38 @@ class Channels:
         self._channels.clear()
 
 
-def downstream_error(error: grpc.aio.AioRpcError, service: str) -> DomainError:
-    """A downstream service's error as our own domain error (reason kept; transport errors → UNAVAILABLE)."""
-    reason = ""
-    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+@dataclass(frozen=True)
+class ErrorDetails:
+    """What a failed call's `google.rpc.Status` says beyond its code: the `ErrorInfo` reason and
+    metadata, and the `RetryInfo` delay (seconds), each empty when absent."""
+
+    reason: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+    retry_after_seconds: float | None = None
+
+
+def error_details(error: grpc.aio.AioRpcError) -> ErrorDetails:
+    """THE parser of rich error details (`ErrorInfo`, `RetryInfo`); a malformed status counts as none."""
+    try:
+        status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    except Exception:
+        status = None
+    reason, metadata, retry = "", {}, None
     for detail in status.details if status is not None else ():
         if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
             info = error_details_pb2.ErrorInfo()
             detail.Unpack(info)
-            reason = info.reason
+            reason, metadata = info.reason, dict(info.metadata)
+        elif detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
+            retry_info = error_details_pb2.RetryInfo()
+            detail.Unpack(retry_info)
+            retry = retry_info.retry_delay.seconds + retry_info.retry_delay.nanos / 1e9
+    return ErrorDetails(reason, metadata, retry)
+
+
+def downstream_error(error: grpc.aio.AioRpcError, service: str) -> DomainError:
+    """A downstream service's error as our own domain error (reason kept; transport errors → UNAVAILABLE)."""
+    reason = error_details(error).reason
     code = error.code()
     message = error.details() or ""
     mapped: dict[grpc.StatusCode, type[DomainError]] = {

@@ -10,7 +10,9 @@ instead of RESOURCE_EXHAUSTED or INVALID_ARGUMENT in about a third of the runs.
 `install()` replaces grpc.aio's request-writing step with one that, when a write fails, waits
 briefly for the status Core is delivering and reports that. Only when none comes is the call
 INTERNAL, as before (which keeps the fix of grpc/grpc#34148 for batches Core rejects outright).
-Installed by `yousync_platform.client` on import; limited to the grpcio versions known to need it.
+Installed explicitly, never on import: by every service's start-up (`yousync_platform.cli.start`), by
+the client factory (`yousync_platform.client.open_channel`) and by the test plugin; limited to the
+grpcio versions known to need it.
 """
 
 from __future__ import annotations
@@ -24,8 +26,15 @@ AFFECTED_VERSIONS = ("1.85.",)
 STATUS_WAIT_SECONDS = 2.0
 
 
+def installed() -> bool:
+    """Whether grpc.aio's request writer is the patched one."""
+    from grpc.aio import _call
+
+    return bool(getattr(_call._StreamRequestMixin._write, "keeps_server_status", False))
+
+
 def install() -> bool:
-    """Patch grpc.aio once; True when the patch is in place."""
+    """Patch grpc.aio once (idempotent); True when the patch is in place."""
     from grpc import _common
     from grpc._cython import cygrpc
     from grpc.aio import _call

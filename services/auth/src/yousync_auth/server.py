@@ -15,7 +15,7 @@ from yousync_auth.keys import SigningKeys
 from yousync_auth.service import AuthPolicy, AuthService
 from yousync_auth.servicer import AuthServicer
 from yousync_auth.settings import AuthSettings
-from yousync_platform.access_tokens import AccessTokenVerifier, JwksCache
+from yousync_platform.access_tokens import AccessTokenVerifier, JwksCache, UserStatusCache
 from yousync_platform.db import create_engine, session_factory
 from yousync_platform.server import GrpcServer, Service
 
@@ -58,8 +58,15 @@ async def create_server(settings: AuthSettings) -> tuple[GrpcServer, AsyncExitSt
     async def own_keys() -> list[dict[str, str]]:
         return keys.jwks
 
+    async def own_users(subject: str, token: str) -> bool:
+        return await service.is_active(subject)
+
+    # Auth checks its own table for the token's user (cached briefly, like every other service).
     verifier = AccessTokenVerifier(
-        JwksCache(own_keys), issuer=settings.access_token_issuer, audience=settings.access_token_audience
+        JwksCache(own_keys),
+        issuer=settings.access_token_issuer,
+        audience=settings.access_token_audience,
+        users=UserStatusCache(own_users),
     )
     server = GrpcServer(
         [Service(SERVICE_NAME, AuthServicer(service), auth_pb2_grpc.add_AuthServiceServicer_to_server)],

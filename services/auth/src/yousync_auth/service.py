@@ -125,6 +125,17 @@ class AuthService:
             raise NotFound("USER_NOT_FOUND", "user not found")
         return user
 
+    async def is_active(self, user_id: str) -> bool:
+        """Whether `user_id` is an existing user who may call (every existing user is, for now)."""
+        async with self._uow() as uow:
+            return await uow.users.get(user_id) is not None
+
+    async def require_active(self, user_id: str) -> str:
+        """`user_id` when it is an existing, active user; UNAUTHENTICATED otherwise."""
+        if not await self.is_active(user_id):
+            raise Unauthenticated("USER_NOT_FOUND", "the token's user does not exist or is not active")
+        return user_id
+
     def jwks(self) -> list[dict[str, str]]:
         return self._keys.jwks
 

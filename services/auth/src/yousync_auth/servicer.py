@@ -44,3 +44,9 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         self, request: auth_pb2.GetJwksRequest, context: grpc.aio.ServicerContext
     ) -> auth_pb2.GetJwksResponse:
         return auth_pb2.GetJwksResponse(keys=[auth_pb2.Jwk(**jwk) for jwk in self._service.jwks()])
+
+    async def GetUserStatus(
+        self, request: auth_pb2.GetUserStatusRequest, context: grpc.aio.ServicerContext
+    ) -> auth_pb2.GetUserStatusResponse:
+        user_id = await self._service.require_active(require_principal().subject)
+        return auth_pb2.GetUserStatusResponse(user_id=user_id, active=True)

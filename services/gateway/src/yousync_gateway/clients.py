@@ -7,10 +7,11 @@ from dataclasses import dataclass
 import grpc
 
 from yousync.analysis.v1 import analysis_pb2_grpc
-from yousync.auth.v1 import auth_pb2, auth_pb2_grpc
+from yousync.auth.v1 import auth_pb2_grpc
 from yousync.catalog.v1 import catalog_pb2_grpc
 from yousync_gateway.settings import GatewaySettings
-from yousync_platform.access_tokens import AccessTokenVerifier, JwksCache
+from yousync_platform.access_tokens import AccessTokenVerifier
+from yousync_platform.auth_client import auth_verifier
 from yousync_platform.client import Channels, ClientPolicy
 
 AUTH_SERVICE = "yousync.auth.v1.AuthService"
@@ -18,7 +19,7 @@ CATALOG_SERVICE = "yousync.catalog.v1.CatalogService"
 ANALYSIS_SERVICE = "yousync.analysis.v1.AnalysisService"
 
 # Only reads are retried (on UNAVAILABLE); sign-in, refresh (rotates a token), uploads and deletes are not.
-AUTH_READS = frozenset({"GetMe", "GetJwks"})
+AUTH_READS = frozenset({"GetMe", "GetJwks", "GetUserStatus"})
 CATALOG_READS = frozenset(
     {"ListScripts", "GetScript", "GetToken", "ListActors", "GetActor", "ListBookmarks", "CreateBookmark"}
 )
@@ -54,14 +55,7 @@ def open_clients(settings: GatewaySettings) -> Clients:
         ClientPolicy(ANALYSIS_SERVICE, timeout_seconds=timeout, idempotent=ANALYSIS_READS, streaming=ANALYSIS_STREAMS),
     )
     auth = auth_pb2_grpc.AuthServiceStub(auth_channel)
-
-    async def fetch_jwks() -> list[dict[str, str]]:
-        response = await auth.GetJwks(auth_pb2.GetJwksRequest())
-        return [{"kty": k.kty, "crv": k.crv, "x": k.x, "kid": k.kid, "alg": k.alg, "use": k.use} for k in response.keys]
-
-    verifier = AccessTokenVerifier(
-        JwksCache(fetch_jwks), issuer=settings.access_token_issuer, audience=settings.access_token_audience
-    )
+    verifier = auth_verifier(auth, issuer=settings.access_token_issuer, audience=settings.access_token_audience)
     return Clients(
         channels=channels,
         auth=auth,

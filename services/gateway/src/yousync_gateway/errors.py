@@ -16,11 +16,10 @@ import grpc
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from yousync_platform.client import error_details
 from yousync_platform.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -102,30 +101,11 @@ def error_response(status: int, code: str, detail: str, headers: Mapping[str, st
     return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=dict(headers or {}))
 
 
-def _error_info(error: grpc.aio.AioRpcError) -> tuple[str, dict[str, str], float | None]:
-    """The ErrorInfo reason and metadata, and a RetryInfo delay, when the status carries them."""
-    reason, metadata, retry = "", {}, None
-    try:
-        status = rpc_status.from_call(error)  # type: ignore[arg-type]
-    except Exception:  # a malformed status is treated as none
-        status = None
-    if status is not None:
-        for detail in status.details:
-            if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-                info = error_details_pb2.ErrorInfo()
-                detail.Unpack(info)
-                reason, metadata = info.reason, dict(info.metadata)
-            elif detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
-                retry_info = error_details_pb2.RetryInfo()
-                detail.Unpack(retry_info)
-                retry = retry_info.retry_delay.seconds + retry_info.retry_delay.nanos / 1e9
-    return reason, metadata, retry
-
-
 def from_grpc(error: grpc.aio.AioRpcError) -> ApiError:
     """THE mapping from a gRPC error to an HTTP error."""
     code = error.code()
-    reason, metadata, retry = _error_info(error)
+    details = error_details(error)
+    reason, metadata, retry = details.reason, details.metadata, details.retry_after_seconds
     status = STATUS_OF_REASON.get(reason) or STATUS_OF_CODE.get(code, 502)
     if status == 400 and code == grpc.StatusCode.INVALID_ARGUMENT and reason == "VALIDATION_ERROR":
         status = 422

@@ -117,6 +117,18 @@ class GetJwksRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class GetUserStatusRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetUserStatusResponse(_message.Message):
+    __slots__ = ("user_id", "active")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    active: bool
+    def __init__(self, user_id: _Optional[str] = ..., active: _Optional[bool] = ...) -> None: ...
+
 class GetJwksResponse(_message.Message):
     __slots__ = ("keys",)
     KEYS_FIELD_NUMBER: _ClassVar[int]

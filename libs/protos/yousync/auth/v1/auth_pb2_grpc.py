@@ -66,6 +66,11 @@ class AuthServiceStub:
                 request_serializer=yousync_dot_auth_dot_v1_dot_auth__pb2.GetJwksRequest.SerializeToString,
                 response_deserializer=yousync_dot_auth_dot_v1_dot_auth__pb2.GetJwksResponse.FromString,
                 _registered_method=True)
+        self.GetUserStatus = channel.unary_unary(
+                '/yousync.auth.v1.AuthService/GetUserStatus',
+                request_serializer=yousync_dot_auth_dot_v1_dot_auth__pb2.GetUserStatusRequest.SerializeToString,
+                response_deserializer=yousync_dot_auth_dot_v1_dot_auth__pb2.GetUserStatusResponse.FromString,
+                _registered_method=True)
 
 
 class AuthServiceServicer:
@@ -116,6 +121,15 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetUserStatus(self, request, context):
+        """Whether the access token's user exists and is active, for services that verify tokens
+        themselves (they forward the caller's token and cache the answer per user for a short while).
+        UNAUTHENTICATED (reason USER_NOT_FOUND) when the token's user does not exist or is not active.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuthServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -148,6 +162,11 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.GetJwks,
                     request_deserializer=yousync_dot_auth_dot_v1_dot_auth__pb2.GetJwksRequest.FromString,
                     response_serializer=yousync_dot_auth_dot_v1_dot_auth__pb2.GetJwksResponse.SerializeToString,
+            ),
+            'GetUserStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetUserStatus,
+                    request_deserializer=yousync_dot_auth_dot_v1_dot_auth__pb2.GetUserStatusRequest.FromString,
+                    response_serializer=yousync_dot_auth_dot_v1_dot_auth__pb2.GetUserStatusResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -314,6 +333,33 @@ class AuthService:
             '/yousync.auth.v1.AuthService/GetJwks',
             yousync_dot_auth_dot_v1_dot_auth__pb2.GetJwksRequest.SerializeToString,
             yousync_dot_auth_dot_v1_dot_auth__pb2.GetJwksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetUserStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yousync.auth.v1.AuthService/GetUserStatus',
+            yousync_dot_auth_dot_v1_dot_auth__pb2.GetUserStatusRequest.SerializeToString,
+            yousync_dot_auth_dot_v1_dot_auth__pb2.GetUserStatusResponse.FromString,
             options,
             channel_credentials,
             insecure,
