@@ -28,10 +28,11 @@ test: _venv _buf ## Install what is needed and run the whole test suite
 ##@ Quality
 
 .PHONY: lint
-lint: _venv ## ruff and mypy
+lint: _venv ## ruff, mypy and the layering contracts (import-linter, in pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy libs/platform/src services/*/src dev/src
+	$(VENV)/bin/lint-imports
 
 .PHONY: proto-lint
 proto-lint: _buf ## buf lint (STANDARD) and buf format check, offline
