@@ -12,7 +12,7 @@ from tests.grpc_helpers import expect_error
 from tests.orchestrator.conftest import WEBHOOK_SECRET, Flow, dispatcher_paused, take
 from yousync.analysis.v1 import analysis_pb2
 from yousync.analyzer.v1 import analyzer_pb2
-from yousync_analysis_orchestrator.webhook import sign
+from yousync_analysis_orchestrator.adapters.webhook import sign
 
 UNAUTH = grpc.StatusCode.UNAUTHENTICATED
 

@@ -122,7 +122,7 @@ class WatchJobRequest(_message.Message):
     def __init__(self, job_id: _Optional[str] = ..., after_sequence: _Optional[int] = ...) -> None: ...
 
 class JobEvent(_message.Message):
-    __slots__ = ("job_id", "sequence", "state", "stage", "progress", "message", "time", "result", "failure")
+    __slots__ = ("job_id", "sequence", "state", "stage", "progress", "message", "time", "result", "failure", "snapshot")
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -132,6 +132,7 @@ class JobEvent(_message.Message):
     TIME_FIELD_NUMBER: _ClassVar[int]
     RESULT_FIELD_NUMBER: _ClassVar[int]
     FAILURE_FIELD_NUMBER: _ClassVar[int]
+    SNAPSHOT_FIELD_NUMBER: _ClassVar[int]
     job_id: str
     sequence: int
     state: JobState
@@ -141,7 +142,8 @@ class JobEvent(_message.Message):
     time: _timestamp_pb2.Timestamp
     result: Result
     failure: JobFailure
-    def __init__(self, job_id: _Optional[str] = ..., sequence: _Optional[int] = ..., state: _Optional[_Union[JobState, str]] = ..., stage: _Optional[_Union[JobStage, str]] = ..., progress: _Optional[int] = ..., message: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., result: _Optional[_Union[Result, _Mapping]] = ..., failure: _Optional[_Union[JobFailure, _Mapping]] = ...) -> None: ...
+    snapshot: bool
+    def __init__(self, job_id: _Optional[str] = ..., sequence: _Optional[int] = ..., state: _Optional[_Union[JobState, str]] = ..., stage: _Optional[_Union[JobStage, str]] = ..., progress: _Optional[int] = ..., message: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., result: _Optional[_Union[Result, _Mapping]] = ..., failure: _Optional[_Union[JobFailure, _Mapping]] = ..., snapshot: _Optional[bool] = ...) -> None: ...
 
 class Result(_message.Message):
     __slots__ = ("job_id", "take_id", "token_id", "script_id", "analysis", "create_time")
