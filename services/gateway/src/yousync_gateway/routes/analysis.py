@@ -173,9 +173,11 @@ SSE_DESCRIPTION = """Server-sent events (`text/event-stream`) for one job, for `
   `completed` (then `result` holds the full result, as `GET /api/tokens/analysis-result/{job_id}`) or
   `failed` (then `error` = `{reason, message}`). `id:` is the event's sequence number.
 * A comment line (`: keep-alive`) comes every ~15 s while nothing happens.
-* The stream ends after the terminal event. On reconnection the browser sends `Last-Event-ID` and the
-  stream resumes after that event, without loss; a stream whose terminal event was already delivered
-  answers the terminal snapshot again, once.
+* The first event of a new stream is the job's current state, marked `"snapshot": true`. On reconnection
+  the browser sends `Last-Event-ID` and the stream replays exactly the events after that one, in order
+  (the orchestrator keeps each job's events); only a client older than what is kept gets a snapshot
+  instead, marked so. A stream whose terminal event was already delivered answers the terminal
+  snapshot again, once.
 * **Authorization.** `EventSource` cannot send headers, so pass `?ticket=<stream_ticket>` (from the
   upload response or from `POST /api/tokens/analysis-progress/{job_id}/ticket`). A ticket is valid for
   this job only and for a few minutes (at most as long as the access token it was minted from); it
@@ -290,8 +292,11 @@ class _Watcher:
         if event.state in convert.JOB_TERMINAL:
             self.terminal_sent = True
         SSE_EVENTS.inc()
+        data = convert.job_event(event)
+        if event.snapshot:
+            data["snapshot"] = True  # the current state, standing for events not replayed
         return sse.event(
-            convert.job_event(event),
+            data,
             event_id=event.sequence,
             retry_ms=self.state.settings.sse_retry_ms if retry else None,
         )
@@ -314,7 +319,7 @@ class _Watcher:
             raise from_grpc(error) from None
         self.terminal_sent = True
         return sse.event(
-            convert.job_snapshot_event(job, result),
+            {**convert.job_snapshot_event(job, result), "snapshot": True},
             event_id=job.last_sequence,
             retry_ms=self.state.settings.sse_retry_ms if retry else None,
         )
