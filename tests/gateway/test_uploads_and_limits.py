@@ -248,10 +248,17 @@ async def test_per_user_limits(tight: Gateway, lines: dict[str, int]) -> None:
     response = await tight.http.post(url, headers=headers, **multipart("audio_file", b"junk" * 64))
     assert response.status_code == 415
     async with dispatcher_paused(tight.flow):
-        assert (await tight.http.post(url, headers=headers, **multipart("audio_file", wav))).status_code == 202
+        third = await tight.http.post(url, headers={**headers, "Idempotency-Key": "c"}, **multipart("audio_file", wav))
+        assert third.status_code == 202
         limited = await tight.http.post(url, headers=headers, **multipart("audio_file", wav))
         assert_error(limited, 429, "UPLOAD_RATE_LIMITED")
         assert 1 <= int(limited.headers["retry-after"]) <= 60
+        # Over the rate, a retry still gets its job (nothing new starts); a new key does not.
+        retry = await tight.http.post(url, headers={**headers, "Idempotency-Key": "c"}, **multipart("audio_file", wav))
+        assert retry.status_code == 202 and retry.json()["job_id"] == third.json()["job_id"], retry.text
+        assert retry.headers["idempotent-replayed"] == "true"
+        fresh = await tight.http.post(url, headers={**headers, "Idempotency-Key": "d"}, **multipart("audio_file", wav))
+        assert_error(fresh, 429, "UPLOAD_RATE_LIMITED")
         await delete_takes(tight, headers)
 
 

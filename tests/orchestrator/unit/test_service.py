@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from yousync_platform.errors import (
     DomainError,
     FailedPrecondition,
     InvalidArgument,
+    NotFound,
     ResourceExhausted,
     Unauthenticated,
 )
@@ -95,6 +97,20 @@ async def test_a_replay_returns_its_job_and_is_not_counted(tmp_path: Path) -> No
         await world.service.upload(request(key="k", token_id=8), chunks(data))
     with pytest.raises(FailedPrecondition, match="different recording"):
         await world.service.upload(request(key="k"), chunks(wav(2)))
+    assert len(world.store.jobs) == 1 and len(blobs_of(world)) == 1
+
+
+async def test_replay_only_answers_an_earlier_upload_and_stores_nothing(world: World) -> None:
+    data = wav(1)
+    first = await world.service.upload(request(key="k"), chunks(data))
+    replay = replace(request(key="k"), replay_only=True)
+    again = await world.service.upload(replay, chunks(data))
+    assert again.replayed and again.job.id == first.job.id
+    with pytest.raises(FailedPrecondition):
+        await world.service.upload(replay, chunks(wav(2)))
+    with pytest.raises(NotFound) as none:
+        await world.service.upload(replace(replay, request_id="new"), chunks(data))
+    assert none.value.reason == "NO_EARLIER_UPLOAD"
     assert len(world.store.jobs) == 1 and len(blobs_of(world)) == 1
 
 

@@ -83,6 +83,8 @@ class UploadRequest:
     content_type: str
     filename: str
     request_id: str
+    # Only the job of an earlier upload with this key; NOT_FOUND when there is none (nothing stored).
+    replay_only: bool = False
 
 
 def too_large(cap: int) -> ResourceExhausted:
@@ -194,6 +196,8 @@ class AnalysisService:
         # Fail fast before reading the body (the transaction below decides).
         async with self._uow() as uow:
             stored = await uow.takes.by_request(request.user_id, request_id) if request.request_id else None
+            if stored is None and request.replay_only:
+                raise NotFound("NO_EARLIER_UPLOAD", "no earlier upload with this idempotency key")
             if stored is None and (
                 await uow.jobs.count_active(request.user_id, ACTIVE_STATES) >= self.caps.max_active_analyses
             ):
@@ -215,6 +219,12 @@ class AnalysisService:
                 f"not a supported recording (WAV, WebM, Ogg, MP3, M4A, FLAC); the file starts with "
                 f"{formats.describe(head)}",
             )
+
+        if stored is not None and request.replay_only:
+            body = _Body(head, chunks, self.caps.max_take_bytes)
+            async for _ in body.chunks():
+                pass  # read and hashed, not stored
+            return Upload(check_replay(stored, line.token_id, body.sha256.digest()), replayed=True)
 
         take_id = str(uuid.uuid4())
         job_id = str(uuid.uuid4())

@@ -129,6 +129,7 @@ async def upload_take(
     metadata: Sequence[tuple[str, str]],
     max_bytes: int,
     timeout: float,
+    replay_only: bool = False,
 ) -> Uploaded:
     """Stream the request's file part into `UploadTake` and return the queued job."""
     boundary = _boundary(request)
@@ -151,6 +152,7 @@ async def upload_take(
                 content_type=file.content_type,
                 filename=file.filename,
                 request_id=idempotency_key,
+                replay_only=replay_only,
             )
         )
         while (chunk := await queue.get()) is not None:

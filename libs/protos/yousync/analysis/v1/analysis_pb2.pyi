@@ -88,16 +88,18 @@ class Job(_message.Message):
     def __init__(self, id: _Optional[str] = ..., take_id: _Optional[str] = ..., token_id: _Optional[int] = ..., script_id: _Optional[int] = ..., state: _Optional[_Union[JobState, str]] = ..., stage: _Optional[_Union[JobStage, str]] = ..., progress: _Optional[int] = ..., message: _Optional[str] = ..., last_sequence: _Optional[int] = ..., failure: _Optional[_Union[JobFailure, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class UploadTakeMetadata(_message.Message):
-    __slots__ = ("token_id", "content_type", "filename", "request_id")
+    __slots__ = ("token_id", "content_type", "filename", "request_id", "replay_only")
     TOKEN_ID_FIELD_NUMBER: _ClassVar[int]
     CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     FILENAME_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    REPLAY_ONLY_FIELD_NUMBER: _ClassVar[int]
     token_id: int
     content_type: str
     filename: str
     request_id: str
-    def __init__(self, token_id: _Optional[int] = ..., content_type: _Optional[str] = ..., filename: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+    replay_only: bool
+    def __init__(self, token_id: _Optional[int] = ..., content_type: _Optional[str] = ..., filename: _Optional[str] = ..., request_id: _Optional[str] = ..., replay_only: _Optional[bool] = ...) -> None: ...
 
 class UploadTakeRequest(_message.Message):
     __slots__ = ("metadata", "chunk")

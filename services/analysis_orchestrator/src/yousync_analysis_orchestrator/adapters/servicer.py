@@ -43,7 +43,9 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
                     raise InvalidArgument("METADATA_TWICE", "only the first message may carry metadata")
                 yield message.chunk
 
-        request = UploadRequest(principal.subject, meta.token_id, meta.content_type, meta.filename, meta.request_id)
+        request = UploadRequest(
+            principal.subject, meta.token_id, meta.content_type, meta.filename, meta.request_id, meta.replay_only
+        )
         upload = await self._service.upload(request, chunks())
         if upload.replayed:
             context.set_trailing_metadata(((REPLAYED_KEY, "true"),))

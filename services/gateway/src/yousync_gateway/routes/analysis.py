@@ -99,7 +99,13 @@ async def upload_audio(
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     limits = state.limits
-    limits.uploads.hit(caller.subject)
+    rate_limited: ApiError | None = None
+    try:
+        limits.uploads.hit(caller.subject)
+    except ApiError as exc:
+        if not idempotency_key:
+            raise
+        rate_limited = exc  # over the rate: a retry may still get its job, nothing new may start
     try:
         uploaded = await upload_take(
             request,
@@ -109,17 +115,21 @@ async def upload_audio(
             metadata=caller.metadata,
             max_bytes=state.settings.max_upload_bytes,
             timeout=state.settings.upload_timeout_seconds,
+            replay_only=rate_limited is not None,
         )
     except BaseException as exc:
         UPLOADS.labels("refused").inc()
         if isinstance(exc, grpc.aio.AioRpcError):
             exc = from_grpc(exc)
+        if rate_limited is not None:
+            raise (rate_limited if isinstance(exc, ApiError) and exc.code == "NO_EARLIER_UPLOAD" else exc) from None
         if isinstance(exc, ApiError) and 400 <= exc.status < 500:
             limits.uploads.refund(caller.subject)  # refused: it started nothing
         raise exc from None
     job = uploaded.job
     if uploaded.replayed:
-        limits.uploads.refund(caller.subject)  # the same upload again: nothing new started
+        if rate_limited is None:
+            limits.uploads.refund(caller.subject)  # the same upload again: nothing new started
         response.headers["Idempotent-Replayed"] = "true"
     UPLOADS.labels("replayed" if uploaded.replayed else "accepted").inc()
     return {
