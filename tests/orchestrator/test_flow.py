@@ -12,6 +12,8 @@ from tests.orchestrator.conftest import Flow, take, wait_for
 from yousync.analysis.v1 import analysis_pb2
 from yousync.analyzer.v1 import analyzer_pb2
 from yousync.common.v1 import common_pb2
+from yousync_analysis_orchestrator.subjects import STREAM
+from yousync_catalog.events import DURABLE as CATALOG_DURABLE
 
 TERMINAL = (analysis_pb2.JOB_STATE_COMPLETED, analysis_pb2.JOB_STATE_FAILED)
 
@@ -76,7 +78,16 @@ async def test_upload_to_result_with_live_events(flow: Flow, lines: dict[str, in
         return await take_count(flow, lines["frankly"]) > before
 
     await wait_for(counted, timeout=20)
-    await asyncio.sleep(0.5)
+
+    async def settled() -> bool:  # every event published and every delivery to the catalog acked
+        async with flow.catalog.uow() as uow:
+            unpublished = await uow.session.scalar(
+                text("SELECT count(*) FROM analysis.outbox WHERE published_at IS NULL")
+            )
+        info = await flow.orchestrator.nats.jetstream().consumer_info(STREAM, CATALOG_DURABLE)
+        return unpublished == 0 and info.num_pending == 0 and info.num_ack_pending == 0
+
+    await wait_for(settled, timeout=20)
     assert await take_count(flow, lines["frankly"]) == before + 1, "counted exactly once"
 
 

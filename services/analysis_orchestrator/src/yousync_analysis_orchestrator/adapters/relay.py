@@ -41,6 +41,8 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
+        # Rounds that failed to publish (NATS or PostgreSQL away), for health and tests.
+        self.failures = 0
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
@@ -70,6 +72,7 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                self.failures += 1
                 log.warning("outbox relay: publishing failed, retrying in %.1fs", backoff, exc_info=True)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
