@@ -1,10 +1,14 @@
 """Upload edge cases (missing/empty/wrong field, wrong type, unsupported audio, 413 before the full body,
-idempotency), per-user limits (429 + Retry-After), signed blob URLs."""
+idempotency scoped to the line and the recording, replays counted against nothing), per-user limits (429 +
+Retry-After; analyses at once are the orchestrator's, atomic in PostgreSQL), one source for the caps,
+signed blob URLs."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import io
+import wave
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,6 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from tests.fixtures.suite import wait_for
 from tests.gateway.conftest import (
     GATEWAY_MAX_UPLOAD,
     MAX_UPLOAD,
@@ -24,6 +29,7 @@ from tests.gateway.conftest import (
     running_gateway,
     take,
 )
+from yousync_analyzer.settings import AnalyzerSettings
 
 
 def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
@@ -63,15 +69,20 @@ async def test_idempotency_key_returns_the_same_job(gateway: Gateway, lines: dic
     headers = await gateway.sign_in("retry@example.com")
     url = f"/api/tokens/{lines['houston']}/upload-audio"
     wav = take("houston", "good.wav")
+    keyed = {**headers, "Idempotency-Key": "k-1"}
     async with dispatcher_paused(gateway.flow):
-        first = await gateway.http.post(url, headers={**headers, "Idempotency-Key": "k-1"}, **multipart("file", wav))
-        again = await gateway.http.post(url, headers={**headers, "Idempotency-Key": "k-1"}, **multipart("file", wav))
+        first = await gateway.http.post(url, headers=keyed, **multipart("file", wav))
+        again = await gateway.http.post(url, headers=keyed, **multipart("file", wav))
         assert first.status_code == again.status_code == 202
         assert first.json()["job_id"] == again.json()["job_id"]
-        other = await gateway.http.post(
-            url, headers={**headers, "Idempotency-Key": "k-1"}, **multipart("file", take("houston", "good.flac"))
-        )
+        assert "idempotent-replayed" not in first.headers and again.headers["idempotent-replayed"] == "true"
+        other = await gateway.http.post(url, headers=keyed, **multipart("file", take("houston", "good.flac")))
         assert_error(other, 409, "IDEMPOTENCY_KEY_REUSED")
+        # The same key, the same recording, another line: not the first upload's job.
+        elsewhere = await gateway.http.post(
+            f"/api/tokens/{lines['offer']}/upload-audio", headers=keyed, **multipart("file", wav)
+        )
+        assert "another line" in assert_error(elsewhere, 409, "IDEMPOTENCY_KEY_REUSED")["detail"]
         takes = (await gateway.http.get("/api/mypage/takes", headers=headers)).json()["takes"]
         for item in takes:  # nothing left for the dispatcher to analyse
             await gateway.http.delete(f"/api/mypage/takes/{item['id']}", headers=headers)
@@ -145,17 +156,54 @@ async def test_413_as_soon_as_the_cap_is_exceeded(gateway: Gateway, lines: dict[
 
     # Just over the orchestrator's own cap (but under the gateway's): its TAKE_TOO_LARGE is a 413 too.
     over = wav + b"\0" * (MAX_UPLOAD - len(wav) + 1)
-    assert_error(await gateway.http.post(path, headers=headers, **multipart("audio_file", over)), 413, "TAKE_TOO_LARGE")
+    assert_error(await gateway.http.post(path, headers=headers, **multipart("audio_file", over)), 413, "TOO_LARGE")
     assert (await gateway.http.get("/api/mypage/takes", headers=headers)).json()["takes"] == []
 
 
 @pytest.fixture
 async def tight(flow: Flow, blob_root: Path) -> AsyncIterator[Gateway]:
-    settings = gateway_settings(
-        flow, blob_root, uploads_per_minute=3, max_concurrent_analyses=2, max_concurrent_streams=2
-    )
+    settings = gateway_settings(flow, blob_root, uploads_per_minute=3, max_concurrent_streams=2)
     async with running_gateway(flow, settings) as gateway:
         yield gateway
+
+
+async def delete_takes(gateway: Gateway, headers: dict[str, str]) -> None:
+    for item in (await gateway.http.get("/api/mypage/takes", headers=headers)).json()["takes"]:
+        assert (await gateway.http.delete(f"/api/mypage/takes/{item['id']}", headers=headers)).status_code == 204
+
+
+async def test_analyses_at_once_are_limited_atomically(gateway: Gateway, lines: dict[str, int]) -> None:
+    """8 parallel uploads by one user with a limit of 4: exactly 4 accepted, 4 refused with Retry-After (the
+    orchestrator counts in the upload's transaction, under a per-user lock, for every replica)."""
+    limit = gateway.flow.settings.max_active_analyses
+    assert limit == 4
+    headers = await gateway.sign_in("eight-at-once@example.com")
+    other = await gateway.sign_in("eight-at-once-other@example.com")
+    url = f"/api/tokens/{lines['offer']}/upload-audio"
+    wav = take("offer", "good.wav")
+    async with dispatcher_paused(gateway.flow):
+        try:
+            responses = await asyncio.gather(
+                *(gateway.http.post(url, headers=headers, **multipart("audio_file", wav)) for _ in range(2 * limit))
+            )
+            statuses = sorted(r.status_code for r in responses)
+            assert statuses == [202] * limit + [429] * limit, [r.text for r in responses]
+            for refused in (r for r in responses if r.status_code == 429):
+                assert assert_error(refused, 429, "TOO_MANY_ANALYSES")["detail"].startswith(f"at most {limit}")
+                assert 1 <= int(refused.headers["retry-after"]) <= 60
+            taken = (await gateway.http.get("/api/mypage/takes", headers=headers)).json()["takes"]
+            assert len(taken) == limit, "the refused uploads left nothing behind"
+            # Another user is not affected.
+            assert (await gateway.http.post(url, headers=other, **multipart("audio_file", wav))).status_code == 202
+            # One analysis gone: one more upload fits, and only one.
+            assert (
+                await gateway.http.delete(f"/api/mypage/takes/{taken[0]['id']}", headers=headers)
+            ).status_code == 204
+            assert (await gateway.http.post(url, headers=headers, **multipart("audio_file", wav))).status_code == 202
+            assert_error(await gateway.http.post(url, headers=headers, **multipart("audio_file", wav)), 429)
+        finally:
+            await delete_takes(gateway, headers)
+            await delete_takes(gateway, other)
 
 
 async def test_per_user_limits(tight: Gateway, lines: dict[str, int]) -> None:
@@ -165,19 +213,23 @@ async def test_per_user_limits(tight: Gateway, lines: dict[str, int]) -> None:
     wav = take("offer", "good.wav")
     async with dispatcher_paused(tight.flow):
         jobs = []
-        for _ in range(2):
-            response = await tight.http.post(url, headers=headers, **multipart("audio_file", wav))
+        for key in ("a", "b"):
+            response = await tight.http.post(
+                url, headers={**headers, "Idempotency-Key": key}, **multipart("audio_file", wav)
+            )
             assert response.status_code == 202, response.text
             jobs.append(response.json())
-        # Two analyses running: a third is refused until one ends.
-        busy = assert_error(
-            await tight.http.post(url, headers=headers, **multipart("audio_file", wav)), 429, "TOO_MANY_ANALYSES"
-        )
-        assert busy
+        # Retries with the same key are answered with their job and use up nothing.
+        for _ in range(5):
+            replay = await tight.http.post(
+                url, headers={**headers, "Idempotency-Key": "a"}, **multipart("audio_file", wav)
+            )
+            assert replay.status_code == 202 and replay.json()["job_id"] == jobs[0]["job_id"], replay.text
         # Streams: two per user.
         first = asyncio.create_task(read_sse(tight.http, jobs[0]["progress_url"], timeout=30))
         second = asyncio.create_task(read_sse(tight.http, jobs[1]["progress_url"], timeout=30))
-        await asyncio.sleep(0.5)
+        subject = tight.sessions["limits@example.com"]["user"]["id"]
+        await wait_until(lambda: tight.state.limits.streams.held(subject) == 2)
         third = await read_sse(tight.http, jobs[0]["progress_url"])
         assert third.status == 429 and "TOO_MANY_STREAMS" in third.body
         # Another user is not affected.
@@ -185,25 +237,90 @@ async def test_per_user_limits(tight: Gateway, lines: dict[str, int]) -> None:
         # Closing a stream gives its slot back.
         first.cancel()
         await asyncio.gather(first, return_exceptions=True)
-        subject = tight.sessions["limits@example.com"]["user"]["id"]
-        for _ in range(50):
-            if tight.state.limits.streams.held(subject) == 1:
-                break
-            await asyncio.sleep(0.05)
-        assert tight.state.limits.streams.held(subject) == 1
+        await wait_until(lambda: tight.state.limits.streams.held(subject) == 1)
         again = asyncio.create_task(read_sse(tight.http, jobs[0]["progress_url"], stop_after=1))
         assert (await again).events[0].data["status"] == "processing"
         second.cancel()
         await asyncio.gather(second, return_exceptions=True)
-        for job in jobs:
-            take_id = job["take_id"]
-            assert (await tight.http.delete(f"/api/mypage/takes/{take_id}", headers=headers)).status_code == 204
-    # Uploads per minute: 3 were counted (the refused third was not); the next one is rate limited.
+        await delete_takes(tight, headers)
+    # Uploads per minute: 2 were counted (not the replays, not the refused junk); the third fits, the
+    # fourth is rate limited.
     response = await tight.http.post(url, headers=headers, **multipart("audio_file", b"junk" * 64))
     assert response.status_code == 415
-    limited = await tight.http.post(url, headers=headers, **multipart("audio_file", wav))
-    assert_error(limited, 429, "UPLOAD_RATE_LIMITED")
-    assert 1 <= int(limited.headers["retry-after"]) <= 60
+    async with dispatcher_paused(tight.flow):
+        third = await tight.http.post(url, headers={**headers, "Idempotency-Key": "c"}, **multipart("audio_file", wav))
+        assert third.status_code == 202
+        limited = await tight.http.post(url, headers=headers, **multipart("audio_file", wav))
+        assert_error(limited, 429, "UPLOAD_RATE_LIMITED")
+        assert 1 <= int(limited.headers["retry-after"]) <= 60
+        # Over the rate, a retry still gets its job (nothing new starts); a new key does not.
+        retry = await tight.http.post(url, headers={**headers, "Idempotency-Key": "c"}, **multipart("audio_file", wav))
+        assert retry.status_code == 202 and retry.json()["job_id"] == third.json()["job_id"], retry.text
+        assert retry.headers["idempotent-replayed"] == "true"
+        fresh = await tight.http.post(url, headers={**headers, "Idempotency-Key": "d"}, **multipart("audio_file", wav))
+        assert_error(fresh, 429, "UPLOAD_RATE_LIMITED")
+        await delete_takes(tight, headers)
+
+
+async def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    async def met() -> bool:
+        return condition()
+
+    await wait_for(met, timeout=timeout, interval=0.02)
+
+
+async def test_caps_have_one_source_a_take_over_the_analyzers_cap_is_413_at_upload(
+    flow: Flow, blob_root: Path, lines: dict[str, int]
+) -> None:
+    """With the default caps (the analyzer's 10 MiB), a 20 MiB take is refused at upload, not accepted
+    and failed later."""
+    analyzer_cap = AnalyzerSettings().max_take_bytes
+    settings = gateway_settings(flow, blob_root, max_upload_bytes=0)  # 0: derived from the shared take cap
+    assert settings.max_take_bytes == analyzer_cap
+    assert analyzer_cap < settings.max_upload_bytes < 20 * 1024 * 1024
+    async with running_gateway(flow, settings) as gateway:
+        headers = await gateway.sign_in("twenty@example.com")
+        boundary = "TwEnTy"
+        preamble = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="audio_file"; filename="twenty.wav"\r\n'
+            "Content-Type: audio/wav\r\n\r\n"
+        ).encode() + take("frankly", "good.wav")
+        size = 20 * 1024 * 1024
+        head = (
+            f"POST /api/tokens/{lines['frankly']}/upload-audio HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: {headers['Authorization']}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {size}\r\n\r\n"
+        ).encode()
+
+        async def body() -> AsyncIterator[bytes]:
+            # Only the start: the declared size is refused before the body is read (a client that kept
+            # sending would meet a closed connection, which is the edge's business, not the cap's).
+            yield preamble
+
+        response, _ = await _raw_request(int(urlsplit(gateway.url).port or 0), head, body())
+        assert response.startswith(b"HTTP/1.1 413"), response[:200]
+        assert b"PAYLOAD_TOO_LARGE" in response
+        assert (await gateway.http.get("/api/mypage/takes", headers=headers)).json()["takes"] == []
+
+
+async def test_a_take_too_long_is_refused_at_upload(gateway: Gateway, lines: dict[str, int]) -> None:
+    """The container says 120 s (the analyzer takes at most 60): 413 TOO_LONG at once, nothing stored."""
+    headers = await gateway.sign_in("too-long@example.com")
+    url = f"/api/tokens/{lines['force']}/upload-audio"
+    response = await gateway.http.post(url, headers=headers, **multipart("audio_file", long_wav(120)))
+    assert "120.0 s" in assert_error(response, 413, "TOO_LONG")["detail"]
+    assert (await gateway.http.get("/api/mypage/takes", headers=headers)).json()["takes"] == []
+
+
+def long_wav(seconds: int, rate: int = 8000) -> bytes:
+    """A real WAV (8-bit mono, quiet noise) of `seconds`."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(1)
+        out.setframerate(rate)
+        out.writeframes(bytes(128 + (i * 7919) % 5 for i in range(rate * seconds)))
+    return buffer.getvalue()
 
 
 async def test_signed_blob_urls(gateway: Gateway, lines: dict[str, int]) -> None:

@@ -1,11 +1,12 @@
-"""Each orchestrator test starts from empty analysis tables (the suite: tests/fixtures/suite.py)."""
+"""Orchestrator tests share the session's servers (tests/fixtures/suite.py). Isolation is per user, not by
+emptying tables: every test's users are its own (its emails are tagged per test), so nothing races the
+live outbox relay and dispatcher."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
 
 import pytest
-from sqlalchemy import text
 
 from tests.fixtures.suite import (
     MAX_UPLOAD,
@@ -17,7 +18,6 @@ from tests.fixtures.suite import (
     upload_messages,
     wait_for,
 )
-from yousync_platform.db import create_engine
 
 __all__ = [
     "MAX_UPLOAD",
@@ -31,10 +31,22 @@ __all__ = [
 ]
 
 
+def tagged(email: str, tag: str) -> str:
+    name, _, domain = email.partition("@")
+    return f"{name}+{tag}@{domain}"
+
+
 @pytest.fixture(autouse=True)
-async def clean_analysis(flow: Flow, postgres_url: str) -> AsyncIterator[None]:
-    yield
-    engine = create_engine(postgres_url)
-    async with engine.begin() as conn:
-        await conn.execute(text("TRUNCATE analysis.takes, analysis.jobs, analysis.results, analysis.outbox CASCADE"))
-    await engine.dispose()
+def own_users(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Users signed in during this test are this test's alone (the same email in another test, or in
+    another run against the same database, is another user)."""
+    if "flow" not in request.fixturenames:
+        return
+    flow: Flow = request.getfixturevalue("flow")
+    tag = uuid.uuid4().hex[:10]
+    sign_in = flow.catalog.sign_in
+
+    async def user(email: str) -> list[tuple[str, str]]:
+        return await sign_in(tagged(email, tag))
+
+    monkeypatch.setattr(flow, "user", user)

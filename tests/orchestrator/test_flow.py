@@ -12,6 +12,8 @@ from tests.orchestrator.conftest import Flow, take, wait_for
 from yousync.analysis.v1 import analysis_pb2
 from yousync.analyzer.v1 import analyzer_pb2
 from yousync.common.v1 import common_pb2
+from yousync_analysis_orchestrator.subjects import STREAM
+from yousync_catalog.events import DURABLE as CATALOG_DURABLE
 
 TERMINAL = (analysis_pb2.JOB_STATE_COMPLETED, analysis_pb2.JOB_STATE_FAILED)
 
@@ -76,13 +78,47 @@ async def test_upload_to_result_with_live_events(flow: Flow, lines: dict[str, in
         return await take_count(flow, lines["frankly"]) > before
 
     await wait_for(counted, timeout=20)
-    await asyncio.sleep(0.5)
+
+    async def settled() -> bool:  # every event published and every delivery to the catalog acked
+        async with flow.catalog.uow() as uow:
+            unpublished = await uow.session.scalar(
+                text("SELECT count(*) FROM analysis.outbox WHERE published_at IS NULL")
+            )
+        info = await flow.orchestrator.nats.jetstream().consumer_info(STREAM, CATALOG_DURABLE)
+        return unpublished == 0 and info.num_pending == 0 and info.num_ack_pending == 0
+
+    await wait_for(settled, timeout=20)
     assert await take_count(flow, lines["frankly"]) == before + 1, "counted exactly once"
 
 
-async def test_resume_with_after_sequence_misses_nothing(flow: Flow, lines: dict[str, int]) -> None:
-    user = await flow.user("resumer@example.com")
+def summary(events: list[analysis_pb2.JobEvent]) -> list[tuple[int, int, int, int]]:
+    return [(e.sequence, e.state, e.stage, e.progress) for e in events]
+
+
+async def test_resume_of_a_finished_job_replays_every_missed_event(flow: Flow, lines: dict[str, int]) -> None:
+    user = await flow.user("resumer-finished@example.com")
     job = await flow.upload(user, lines["houston"], take("houston"))
+    live = await flow.watch(user, job.id)
+    assert live[0].snapshot and not any(e.snapshot for e in live[1:])
+    final = live[-1]
+    assert final.state == analysis_pb2.JOB_STATE_COMPLETED and final.sequence > 3
+    # The whole story is kept: resuming after 1 gives 2..N, in order, exactly as they happened.
+    resumed = await flow.watch(user, job.id, after=1)
+    assert [e.sequence for e in resumed] == list(range(2, final.sequence + 1))
+    assert not any(e.snapshot for e in resumed)
+    live_after_1 = [e for e in live if e.sequence > 1]
+    assert summary(resumed)[-len(live_after_1) :] == summary(live_after_1), "the same events as live"
+    assert resumed[-1].result.analysis == final.result.analysis
+    middle = final.sequence // 2
+    assert [e.sequence for e in await flow.watch(user, job.id, after=middle)] == list(
+        range(middle + 1, final.sequence + 1)
+    )
+
+
+async def test_resume_with_after_sequence_misses_nothing(flow: Flow, lines: dict[str, int]) -> None:
+    """Live: drop the stream after the second event, stay away a while, resume: no gap, no repeat."""
+    user = await flow.user("resumer@example.com")
+    job = await flow.upload(user, lines["houston"], take("houston", "slow.opus.ogg"))
     first: list[analysis_pb2.JobEvent] = []
     stream = flow.stub.WatchJob(analysis_pb2.WatchJobRequest(job_id=job.id), metadata=user, timeout=60)
     async for event in stream:
@@ -90,13 +126,20 @@ async def test_resume_with_after_sequence_misses_nothing(flow: Flow, lines: dict
         if len(first) == 2 or event.state in TERMINAL:
             break
     stream.cancel()
+
+    async def moved_on() -> bool:  # events happen while the client is away
+        got = await flow.stub.GetJob(analysis_pb2.GetJobRequest(job_id=job.id), metadata=user)
+        return got.last_sequence >= first[-1].sequence + 2 or got.state in TERMINAL
+
+    await wait_for(moved_on, timeout=60, interval=0.02)
     resumed = await flow.watch(user, job.id, after=first[-1].sequence)
     if first[-1].state in TERMINAL:
         assert resumed == []
         return
     assert_well_formed(resumed, after=first[-1].sequence)
-    combined = [e.sequence for e in first + resumed]
-    assert combined == sorted(set(combined))
+    assert not any(e.snapshot for e in resumed), "nothing folded into a snapshot"
+    combined = [e.sequence for e in first[1:] + resumed]
+    assert combined == list(range(first[1].sequence, resumed[-1].sequence + 1)), f"no gap: {combined}"
     assert resumed[-1].state == analysis_pb2.JOB_STATE_COMPLETED
 
 
@@ -137,6 +180,10 @@ async def test_my_page_lists_takes_and_overview(flow: Flow, lines: dict[str, int
     )
     assert [t.job_id for t in page2.takes] == [jobs[0].id] and not page2.next_page_token
     assert all(t.scores.overall > 0 for t in page1.takes)
+    # The take's duration is the analysis' own (not 0.0).
+    for listed in page1.takes:
+        result = await flow.stub.GetResult(analysis_pb2.GetResultRequest(job_id=listed.job_id), metadata=user)
+        assert listed.duration_seconds == result.analysis.quality.duration_seconds > 0
     only_frankly = await flow.stub.ListMyTakes(
         analysis_pb2.ListMyTakesRequest(token_id=lines["frankly"]), metadata=user
     )

@@ -83,7 +83,15 @@ async def test_nats_restart_mid_run_loses_no_job(
     try:
         jobs = [await flow.upload(user, lines[line], take(line)) for line in ("force", "houston", "offer")]
         assert all(j.state == analysis_pb2.JOB_STATE_QUEUED for j in jobs), "uploads work while NATS is down"
-        await asyncio.sleep(1.0)  # the relay is failing and backing off meanwhile
+
+        relay = flow.orchestrator.relay
+        assert relay is not None
+        failures = relay.failures
+
+        async def relay_failed() -> bool:  # it tried to publish them while NATS was down, and keeps them
+            return relay.failures > failures
+
+        await wait_for(relay_failed, timeout=30, interval=0.05)
     finally:
         local_nats.start()
     finals = await asyncio.gather(*(flow.watch(user, j.id, timeout=90) for j in jobs))

@@ -76,7 +76,7 @@ async def test_oversize_upload_is_refused_before_the_whole_body(flow: Flow, line
     error = await expect_error(
         flow.stub.UploadTake(messages(), metadata=user, timeout=60),
         grpc.StatusCode.RESOURCE_EXHAUSTED,
-        "TAKE_TOO_LARGE",
+        "TOO_LARGE",
     )
     assert str(MAX_UPLOAD) in (error.details() or "")
     # The server stopped reading at the cap: the client could only fill the transport's buffers beyond it.

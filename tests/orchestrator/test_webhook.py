@@ -9,10 +9,11 @@ import grpc
 from google.protobuf import json_format
 
 from tests.grpc_helpers import expect_error
-from tests.orchestrator.conftest import WEBHOOK_SECRET, Flow, dispatcher_paused, take
+from tests.orchestrator.conftest import WEBHOOK_SECRET, Flow, dispatcher_paused, take, wait_for
 from yousync.analysis.v1 import analysis_pb2
 from yousync.analyzer.v1 import analyzer_pb2
-from yousync_analysis_orchestrator.webhook import sign
+from yousync_analysis_orchestrator.adapters.webhook import sign
+from yousync_analysis_orchestrator.subjects import DISPATCHER_DURABLE, STREAM
 
 UNAUTH = grpc.StatusCode.UNAUTHENTICATED
 
@@ -47,10 +48,37 @@ async def test_signed_completion_is_accepted_once(flow: Flow, lines: dict[str, i
         assert result.analysis.model_version == "external-1" and result.analysis.scores.overall == 77.0
         events = await flow.watch(user, job.id)
         assert events[-1].state == analysis_pb2.JOB_STATE_COMPLETED
-    # The dispatcher, back, finds the job terminal and leaves the one result alone.
-    await __import__("asyncio").sleep(1.0)
+    # The dispatcher is back: it runs a new job to the end, and it consumed the externally completed job's
+    # dispatch (acked, nothing pending) without touching its one result.
+    fresh = await flow.upload(user, lines["force"], take("force"))
+    assert (await flow.watch(user, fresh.id))[-1].state == analysis_pb2.JOB_STATE_COMPLETED
+    js = flow.orchestrator.nats.jetstream()
+
+    async def drained() -> bool:
+        info = await js.consumer_info(STREAM, DISPATCHER_DURABLE)
+        return info.num_pending == 0 and info.num_ack_pending == 0
+
+    await wait_for(drained, timeout=30)
     result = await flow.stub.GetResult(analysis_pb2.GetResultRequest(job_id=job.id), metadata=user)
     assert result.analysis.model_version == "external-1"
+    final = await flow.stub.GetJob(analysis_pb2.GetJobRequest(job_id=job.id), metadata=user)
+    assert final.last_sequence == completed.last_sequence, "the dispatcher changed nothing"
+
+
+async def test_the_identical_signed_call_twice_is_refused(flow: Flow, lines: dict[str, int]) -> None:
+    user = await flow.user("replayed@example.com")
+    async with dispatcher_paused(flow):
+        job = await flow.upload(user, lines["force"], take("force"))
+        call = signed(result_body(job.id))
+        completed = await flow.stub.CompleteJobExternally(call)
+        assert completed.state == analysis_pb2.JOB_STATE_COMPLETED
+        await expect_error(flow.stub.CompleteJobExternally(call), grpc.StatusCode.ALREADY_EXISTS, "WEBHOOK_REPLAYED")
+        # A replayed failure for a job another call completed: refused the same way, nothing changes.
+        failure = signed(json.dumps({"job_id": job.id, "failure": {"reason": "X", "message": "y"}}).encode())
+        await flow.stub.CompleteJobExternally(failure)
+        await expect_error(flow.stub.CompleteJobExternally(failure), grpc.StatusCode.ALREADY_EXISTS, "WEBHOOK_REPLAYED")
+        still = await flow.stub.GetJob(analysis_pb2.GetJobRequest(job_id=job.id), metadata=user)
+        assert still.state == analysis_pb2.JOB_STATE_COMPLETED and still.last_sequence == completed.last_sequence
 
 
 async def test_bad_signatures_and_replays_are_refused(flow: Flow, lines: dict[str, int]) -> None:

@@ -10,19 +10,18 @@ from pathlib import Path
 from nats.aio.client import Client as NatsClient
 
 from yousync.analysis.v1 import analysis_pb2_grpc
-from yousync_analysis_orchestrator.catalog_client import CatalogClient
-from yousync_analysis_orchestrator.completion import Completion
+from yousync_analysis_orchestrator.adapters.catalog_client import CatalogClient
+from yousync_analysis_orchestrator.adapters.convert import ProtobufCodec
+from yousync_analysis_orchestrator.adapters.dead_letters import DeadLetters
+from yousync_analysis_orchestrator.adapters.dispatcher import ANALYZER_POLICY, Dispatcher, DispatchPolicy
+from yousync_analysis_orchestrator.adapters.progress import JobEventHub, ProgressPublisher
+from yousync_analysis_orchestrator.adapters.relay import OutboxRelay
+from yousync_analysis_orchestrator.adapters.servicer import AnalysisServicer
+from yousync_analysis_orchestrator.adapters.webhook import parse_external
 from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
-from yousync_analysis_orchestrator.dead_letters import DeadLetters
-from yousync_analysis_orchestrator.dispatcher import ANALYZER_POLICY, Dispatcher, DispatchPolicy
-from yousync_analysis_orchestrator.progress import JobEventHub, JobWatcher, ProgressPublisher
-from yousync_analysis_orchestrator.queries import Queries
-from yousync_analysis_orchestrator.relay import OutboxRelay
-from yousync_analysis_orchestrator.servicer import AnalysisServicer
+from yousync_analysis_orchestrator.service import AnalysisService, Caps
 from yousync_analysis_orchestrator.settings import OrchestratorSettings
 from yousync_analysis_orchestrator.subjects import STREAM, STREAM_SUBJECTS
-from yousync_analysis_orchestrator.uploads import Uploads
-from yousync_analysis_orchestrator.webhook import Webhook
 from yousync_platform.auth_client import jwks_verifier
 from yousync_platform.client import Channels
 from yousync_platform.db import create_engine, session_factory
@@ -42,6 +41,7 @@ class Orchestrator:
     """What one orchestrator process runs, per its roles."""
 
     server: GrpcServer
+    service: AnalysisService
     hub: JobEventHub | None
     relay: OutboxRelay | None
     dispatcher: Dispatcher | None
@@ -87,16 +87,28 @@ async def create(settings: OrchestratorSettings, blob_settings: BlobSettings | N
         hub = JobEventHub(js)
         reconnected.add(hub.resubscribe)
         verifier = jwks_verifier(settings, channels)
-        servicer = AnalysisServicer(
-            uploads=Uploads(uow=uow, blobs=blobs, catalog=catalog, max_bytes=settings.max_upload_bytes),
-            queries=Queries(uow=uow, blobs=blobs, audio_url_ttl=dt.timedelta(seconds=settings.audio_url_ttl_seconds)),
-            watcher=JobWatcher(uow=uow, hub=hub),
-            webhook=Webhook(
-                uow=uow,
-                secret=settings.webhook_secret.get_secret_value().encode(),
-                tolerance_seconds=settings.webhook_tolerance_seconds,
-            ),
-        )
+    service = AnalysisService(
+        uow=uow,
+        blobs=blobs,
+        catalog=catalog,
+        codec=ProtobufCodec(),
+        caps=Caps(
+            max_take_bytes=settings.max_upload_bytes,
+            max_take_seconds=settings.max_take_seconds,
+            max_active_analyses=settings.max_active_analyses,
+            busy_retry_after_seconds=settings.busy_retry_after_seconds,
+            max_webhook_body_bytes=settings.max_webhook_body_bytes,
+            webhook_tolerance_seconds=settings.webhook_tolerance_seconds,
+            events_kept=settings.job_events_kept,
+        ),
+        publisher=ProgressPublisher(js),
+        listener=hub,
+        webhook_secret=settings.webhook_secret.get_secret_value().encode(),
+        parse_external=parse_external,
+        audio_url_ttl=dt.timedelta(seconds=settings.audio_url_ttl_seconds),
+    )
+    if "api" in settings.roles:
+        servicer = AnalysisServicer(service)
         services.append(Service(SERVICE_NAME, servicer, analysis_pb2_grpc.add_AnalysisServiceServicer_to_server))
     # Worker-only processes (relay, dispatcher) still serve grpc.health.v1 for their probes.
     server = GrpcServer(
@@ -114,15 +126,14 @@ async def create(settings: OrchestratorSettings, blob_settings: BlobSettings | N
     dispatcher = None
     dead_letters = None
     if "dispatcher" in settings.roles:
-        dead_letters = DeadLetters(nats, Completion(uow))
+        dead_letters = DeadLetters(nats, service)
         resources.push_async_callback(dead_letters.stop)
         dispatcher = Dispatcher(
-            uow=uow,
+            service=service,
             js=js,
             blobs=blobs,
             catalog=catalog,
             analyzer=channels.get(settings.analyzer_target, ANALYZER_POLICY),
-            progress=ProgressPublisher(js),
             policy=DispatchPolicy(
                 concurrency=settings.dispatch_concurrency,
                 ack_wait_seconds=settings.ack_wait_seconds,
@@ -134,4 +145,4 @@ async def create(settings: OrchestratorSettings, blob_settings: BlobSettings | N
         resources.push_async_callback(dispatcher.stop)
     if hub is not None:
         resources.push_async_callback(hub.stop)
-    return Orchestrator(server, hub, relay, dispatcher, dead_letters, resources, nats, blobs)
+    return Orchestrator(server, service, hub, relay, dispatcher, dead_letters, resources, nats, blobs)

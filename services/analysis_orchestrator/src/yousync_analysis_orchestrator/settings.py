@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from yousync_platform import caps
 from yousync_platform.settings import ServiceSettings
 
 ROLES = frozenset({"api", "relay", "dispatcher"})
@@ -22,7 +23,24 @@ class OrchestratorSettings(ServiceSettings):
     analyzer_target: str = "127.0.0.1:50055"
     # What this process runs: the gRPC API, the outbox relay, the dispatcher (comma-separated).
     roles: Annotated[frozenset[str], NoDecode] = ROLES
-    max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    # The analyzer's caps (one source: yousync_platform.caps, YOUSYNC_* in the environment): an upload
+    # over them is refused at once, with the analyzer's reasons (TOO_LARGE, TOO_LONG).
+    max_upload_bytes: int = Field(
+        default=caps.MAX_TAKE_BYTES,
+        ge=1024,
+        validation_alias=caps.shared("max_upload_bytes", "ORCHESTRATOR_MAX_UPLOAD_BYTES", caps.MAX_TAKE_BYTES_ENV),
+    )
+    max_take_seconds: float = Field(
+        default=caps.MAX_TAKE_SECONDS,
+        gt=0,
+        validation_alias=caps.shared("max_take_seconds", "ORCHESTRATOR_MAX_TAKE_SECONDS", caps.MAX_TAKE_SECONDS_ENV),
+    )
+    # Analyses (queued or running) one user may have at once; more uploads are RESOURCE_EXHAUSTED
+    # (TOO_MANY_ANALYSES) with a retry hint of `busy_retry_after_seconds`.
+    max_active_analyses: int = Field(default=4, ge=1)
+    busy_retry_after_seconds: int = Field(default=5, ge=1, le=3600)
+    # Events kept per job for watchers that resume (older resumes get a snapshot).
+    job_events_kept: int = Field(default=256, ge=8)
     dispatch_concurrency: int = Field(default=4, ge=1, le=64)
     # JetStream redelivers an unacked dispatch after this long; workers heartbeat well within it.
     ack_wait_seconds: float = Field(default=30.0, ge=1.0)
@@ -33,6 +51,13 @@ class OrchestratorSettings(ServiceSettings):
     # Shared secret of the completion webhook (HMAC-SHA256); the webhook is refused while empty.
     webhook_secret: SecretStr = SecretStr("")
     webhook_tolerance_seconds: int = Field(default=300, ge=1)
+    max_webhook_body_bytes: int = Field(
+        default=caps.MAX_WEBHOOK_BODY_BYTES,
+        ge=1024,
+        validation_alias=caps.shared(
+            "max_webhook_body_bytes", "ORCHESTRATOR_MAX_WEBHOOK_BODY_BYTES", caps.MAX_WEBHOOK_BODY_BYTES_ENV
+        ),
+    )
     audio_url_ttl_seconds: int = Field(default=600, ge=30, le=86400)
 
     @field_validator("roles", mode="before")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from yousync_analyzer.domain import Limits
+from yousync_platform import caps
 from yousync_platform.settings import ServiceSettings
 
 
@@ -17,8 +19,17 @@ class AnalyzerSettings(ServiceSettings):
     # Analyses admitted beyond the workers before RESOURCE_EXHAUSTED (-1: twice the workers).
     queue_size: int = -1
     reference_cache_entries: int = 256
-    max_duration_seconds: float = 60.0
-    max_take_bytes: int = 10 * 1024 * 1024
+    # One source with the orchestrator's and the gateway's caps (yousync_platform.caps, YOUSYNC_*).
+    max_duration_seconds: float = Field(
+        default=caps.MAX_TAKE_SECONDS,
+        validation_alias=caps.shared(
+            "max_duration_seconds", "ANALYZER_MAX_DURATION_SECONDS", caps.MAX_TAKE_SECONDS_ENV
+        ),
+    )
+    max_take_bytes: int = Field(
+        default=caps.MAX_TAKE_BYTES,
+        validation_alias=caps.shared("max_take_bytes", "ANALYZER_MAX_TAKE_BYTES", caps.MAX_TAKE_BYTES_ENV),
+    )
     max_reference_bytes: int = 10 * 1024 * 1024
 
     def limits(self) -> Limits:

@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from yousync_gateway.clients import open_clients
 from yousync_gateway.deps import GatewayState, Limits
 from yousync_gateway.errors import HANDLERS
-from yousync_gateway.limits import AnalysisSlots, Concurrency, SlidingWindow
+from yousync_gateway.limits import Concurrency, SlidingWindow
 from yousync_gateway.middleware import GatewayMiddleware
 from yousync_gateway.routes import analysis, auth, blobs, catalog, mypage, ops
 from yousync_gateway.settings import GatewaySettings
@@ -58,7 +58,6 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             ),
             limits=Limits(
                 uploads=SlidingWindow(settings.uploads_per_minute, 60.0),
-                analyses=AnalysisSlots(settings.max_concurrent_analyses, settings.analysis_slot_seconds),
                 streams=Concurrency(
                     settings.max_concurrent_streams, settings.max_total_streams, "TOO_MANY_STREAMS", "progress streams"
                 ),

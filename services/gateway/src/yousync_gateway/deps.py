@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from yousync_gateway.clients import Clients
 from yousync_gateway.errors import ApiError, from_domain
-from yousync_gateway.limits import AnalysisSlots, Concurrency, SlidingWindow
+from yousync_gateway.limits import Concurrency, SlidingWindow
 from yousync_gateway.settings import GatewaySettings
 from yousync_gateway.tickets import TicketSealer
 from yousync_platform.access_tokens import bearer_token
@@ -23,7 +23,6 @@ from yousync_platform.storage.signed_urls import UrlSigner
 @dataclass
 class Limits:
     uploads: SlidingWindow
-    analyses: AnalysisSlots
     streams: Concurrency
 
 

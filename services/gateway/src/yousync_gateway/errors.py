@@ -54,6 +54,7 @@ STATUS_OF_CODE: dict[grpc.StatusCode, int] = {
 STATUS_OF_REASON: dict[str, int] = {
     "TAKE_TOO_LARGE": 413,
     "TOO_LARGE": 413,
+    "TOO_LONG": 413,
     "PAYLOAD_TOO_LARGE": 413,
     "UPLOAD_TOO_LARGE": 413,
     "UNSUPPORTED_FORMAT": 415,

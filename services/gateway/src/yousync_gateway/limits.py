@@ -1,7 +1,8 @@
-"""Per-user limits, in this process: uploads per minute, concurrent analyses, concurrent streams.
+"""Per-user edge limits, in this process: uploads per minute and concurrent progress streams.
 
 Exceeding one is 429 with `Retry-After`. State lives in memory (one gateway process); with several
-replicas each enforces its own share, or a shared store would take this class's place.
+replicas each enforces its own share. The limit of analyses at once is a rule, enforced by the
+orchestrator in PostgreSQL (TOO_MANY_ANALYSES), not here.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from yousync_gateway.errors import ApiError
 
@@ -88,49 +89,3 @@ class Concurrency:
 
     def held(self, key: str) -> int:
         return self._held.get(key, 0)
-
-
-class AnalysisSlots:
-    """Jobs a user started through this gateway that have not been seen finishing.
-
-    A job frees its slot when the gateway sees it end (a stream's terminal event, a result read), when
-    a re-check finds it terminal, or after `max_age` seconds.
-    """
-
-    def __init__(self, limit: int, max_age: float) -> None:
-        self.limit = limit
-        self.max_age = max_age
-        self._jobs: dict[str, dict[str, float]] = defaultdict(dict)
-
-    def _expire(self, user: str, now: float) -> dict[str, float]:
-        jobs = self._jobs[user]
-        for job_id in [j for j, started in jobs.items() if started <= now - self.max_age]:
-            del jobs[job_id]
-        return jobs
-
-    async def check(self, user: str, is_running: Callable[[str], Awaitable[bool]]) -> None:
-        """429 when the user already has `limit` running jobs (re-checking them first)."""
-        now = time.monotonic()
-        jobs = self._expire(user, now)
-        if len(jobs) < self.limit:
-            return
-        for job_id in list(jobs):
-            if not await is_running(job_id):
-                jobs.pop(job_id, None)
-        if len(jobs) >= self.limit:
-            oldest = min(jobs.values())
-            raise _too_many(
-                "TOO_MANY_ANALYSES",
-                f"at most {self.limit} analyses at once; wait for one to finish",
-                min(10.0, oldest + self.max_age - now),
-            )
-
-    def started(self, user: str, job_id: str) -> None:
-        self._jobs[user][job_id] = time.monotonic()
-
-    def finished(self, user: str, job_id: str) -> None:
-        jobs = self._jobs.get(user)
-        if jobs is not None:
-            jobs.pop(job_id, None)
-            if not jobs:
-                del self._jobs[user]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from yousync_platform import caps
 from yousync_platform.settings import ServiceSettings
 from yousync_platform.storage import BlobSettings
 
@@ -27,8 +28,23 @@ class GatewaySettings(ServiceSettings):
     rpc_timeout_seconds: float = Field(default=5.0, gt=0)
     # Deadline of one upload (the whole client stream).
     upload_timeout_seconds: float = Field(default=120.0, gt=0)
-    # Largest multipart body accepted; 413 as soon as more arrives. The orchestrator has its own cap.
-    max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    # Largest multipart body accepted; 413 as soon as more arrives: the take cap (one source,
+    # YOUSYNC_MAX_TAKE_BYTES, which the orchestrator and the analyzer enforce) plus the multipart
+    # overhead, unless GATEWAY_MAX_UPLOAD_BYTES says otherwise.
+    max_take_bytes: int = Field(
+        default=caps.MAX_TAKE_BYTES,
+        ge=1024,
+        validation_alias=caps.shared("max_take_bytes", "GATEWAY_MAX_TAKE_BYTES", caps.MAX_TAKE_BYTES_ENV),
+    )
+    max_upload_bytes: int = Field(default=0, ge=0)
+    # The completion webhook's body (one source with the orchestrator's).
+    max_webhook_body_bytes: int = Field(
+        default=caps.MAX_WEBHOOK_BODY_BYTES,
+        ge=1024,
+        validation_alias=caps.shared(
+            "max_webhook_body_bytes", "GATEWAY_MAX_WEBHOOK_BODY_BYTES", caps.MAX_WEBHOOK_BODY_BYTES_ENV
+        ),
+    )
     # Stream tickets (EventSource cannot send Authorization): HMAC/AES-GCM key and lifetime.
     stream_ticket_secret: SecretStr = Field(min_length=16)
     stream_ticket_ttl_seconds: int = Field(default=600, ge=10, le=3600)
@@ -39,15 +55,18 @@ class GatewaySettings(ServiceSettings):
     sse_max_seconds: float = Field(default=600.0, gt=0)
     # Per-user limits.
     uploads_per_minute: int = Field(default=20, ge=1)
-    max_concurrent_analyses: int = Field(default=4, ge=1)
     max_concurrent_streams: int = Field(default=8, ge=1)
     # Whole-process cap on open SSE streams.
     max_total_streams: int = Field(default=5000, ge=1)
-    # A job the gateway started counts as running for at most this long (unless seen finishing sooner).
-    analysis_slot_seconds: float = Field(default=180.0, gt=0)
     # Serve signed filesystem blob URLs under /api/blobs (filesystem backend only).
     serve_blobs: bool = True
     blob: BlobSettings = Field(default_factory=BlobSettings)
+
+    @model_validator(mode="after")
+    def _upload_cap(self) -> GatewaySettings:
+        if not self.max_upload_bytes:
+            self.__dict__["max_upload_bytes"] = self.max_take_bytes + caps.MULTIPART_OVERHEAD_BYTES
+        return self
 
     @field_validator("cors_origins", mode="before")
     @classmethod

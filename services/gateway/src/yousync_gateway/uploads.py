@@ -23,6 +23,15 @@ from yousync_gateway.errors import ApiError
 CHUNK = 64 * 1024
 FILE_FIELDS = ("audio_file", "file")
 QUEUE_DEPTH = 4
+# Trailing metadata the orchestrator sets when it answers with the job of an earlier upload (same key).
+REPLAYED_KEY = "idempotent-replayed"
+
+
+@dataclass(frozen=True)
+class Uploaded:
+    job: analysis_pb2.Job
+    # The job of an earlier upload with the same Idempotency-Key: nothing new was started.
+    replayed: bool
 
 
 @dataclass
@@ -120,7 +129,8 @@ async def upload_take(
     metadata: Sequence[tuple[str, str]],
     max_bytes: int,
     timeout: float,
-) -> analysis_pb2.Job:
+    replay_only: bool = False,
+) -> Uploaded:
     """Stream the request's file part into `UploadTake` and return the queued job."""
     boundary = _boundary(request)
     declared = request.headers.get("content-length")
@@ -142,6 +152,7 @@ async def upload_take(
                 content_type=file.content_type,
                 filename=file.filename,
                 request_id=idempotency_key,
+                replay_only=replay_only,
             )
         )
         while (chunk := await queue.get()) is not None:
@@ -191,7 +202,10 @@ async def upload_take(
         if collector.file_bytes == 0 or call is None:
             raise ApiError(422, "EMPTY_FILE", "the audio file is empty")
         await send(None)
-        return await call
+        job = await call
+        trailing = await grpc_call.trailing_metadata() if grpc_call is not None else None
+        replayed = any(key == REPLAYED_KEY and value == "true" for key, value in (trailing or ()))
+        return Uploaded(job, replayed)
     finally:
         if call is not None and not call.done():
             if grpc_call is not None:

@@ -88,16 +88,18 @@ class Job(_message.Message):
     def __init__(self, id: _Optional[str] = ..., take_id: _Optional[str] = ..., token_id: _Optional[int] = ..., script_id: _Optional[int] = ..., state: _Optional[_Union[JobState, str]] = ..., stage: _Optional[_Union[JobStage, str]] = ..., progress: _Optional[int] = ..., message: _Optional[str] = ..., last_sequence: _Optional[int] = ..., failure: _Optional[_Union[JobFailure, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class UploadTakeMetadata(_message.Message):
-    __slots__ = ("token_id", "content_type", "filename", "request_id")
+    __slots__ = ("token_id", "content_type", "filename", "request_id", "replay_only")
     TOKEN_ID_FIELD_NUMBER: _ClassVar[int]
     CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     FILENAME_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    REPLAY_ONLY_FIELD_NUMBER: _ClassVar[int]
     token_id: int
     content_type: str
     filename: str
     request_id: str
-    def __init__(self, token_id: _Optional[int] = ..., content_type: _Optional[str] = ..., filename: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+    replay_only: bool
+    def __init__(self, token_id: _Optional[int] = ..., content_type: _Optional[str] = ..., filename: _Optional[str] = ..., request_id: _Optional[str] = ..., replay_only: _Optional[bool] = ...) -> None: ...
 
 class UploadTakeRequest(_message.Message):
     __slots__ = ("metadata", "chunk")
@@ -122,7 +124,7 @@ class WatchJobRequest(_message.Message):
     def __init__(self, job_id: _Optional[str] = ..., after_sequence: _Optional[int] = ...) -> None: ...
 
 class JobEvent(_message.Message):
-    __slots__ = ("job_id", "sequence", "state", "stage", "progress", "message", "time", "result", "failure")
+    __slots__ = ("job_id", "sequence", "state", "stage", "progress", "message", "time", "result", "failure", "snapshot")
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -132,6 +134,7 @@ class JobEvent(_message.Message):
     TIME_FIELD_NUMBER: _ClassVar[int]
     RESULT_FIELD_NUMBER: _ClassVar[int]
     FAILURE_FIELD_NUMBER: _ClassVar[int]
+    SNAPSHOT_FIELD_NUMBER: _ClassVar[int]
     job_id: str
     sequence: int
     state: JobState
@@ -141,7 +144,8 @@ class JobEvent(_message.Message):
     time: _timestamp_pb2.Timestamp
     result: Result
     failure: JobFailure
-    def __init__(self, job_id: _Optional[str] = ..., sequence: _Optional[int] = ..., state: _Optional[_Union[JobState, str]] = ..., stage: _Optional[_Union[JobStage, str]] = ..., progress: _Optional[int] = ..., message: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., result: _Optional[_Union[Result, _Mapping]] = ..., failure: _Optional[_Union[JobFailure, _Mapping]] = ...) -> None: ...
+    snapshot: bool
+    def __init__(self, job_id: _Optional[str] = ..., sequence: _Optional[int] = ..., state: _Optional[_Union[JobState, str]] = ..., stage: _Optional[_Union[JobStage, str]] = ..., progress: _Optional[int] = ..., message: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., result: _Optional[_Union[Result, _Mapping]] = ..., failure: _Optional[_Union[JobFailure, _Mapping]] = ..., snapshot: _Optional[bool] = ...) -> None: ...
 
 class Result(_message.Message):
     __slots__ = ("job_id", "take_id", "token_id", "script_id", "analysis", "create_time")

@@ -47,6 +47,8 @@ class TakeRow(AnalysisBase):
     audio_format: Mapped[int] = mapped_column(Integer)
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # From the container's header at upload, when it says (the analysis' own figure is in results).
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
     label_content_type: Mapped[str] = mapped_column(String(255), default="")
     filename: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -86,8 +88,34 @@ class ResultRow(AnalysisBase):
     expressiveness: Mapped[float | None] = mapped_column(Float)
     timing: Mapped[float | None] = mapped_column(Float)
     overall: Mapped[float | None] = mapped_column(Float)
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
     analysis: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class JobEventRow(AnalysisBase):
+    """A job's latest events (bounded per job), so a watcher that reconnects gets exactly what it missed."""
+
+    __tablename__ = "job_events"
+
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(JobRow.id, ondelete="CASCADE"), primary_key=True)
+    sequence: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str] = mapped_column(String(16))
+    progress: Mapped[int] = mapped_column(Integer)
+    message: Mapped[str] = mapped_column(Text, default="")
+    failure_reason: Mapped[str] = mapped_column(String(64), default="")
+    failure_message: Mapped[str] = mapped_column(Text, default="")
+    time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WebhookNonceRow(AnalysisBase):
+    """Signed webhook calls already accepted, remembered while their timestamp is still acceptable."""
+
+    __tablename__ = "webhook_nonces"
+
+    key: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class OutboxRow(AnalysisBase):

@@ -75,14 +75,6 @@ def _ticket_fields(state: GatewayState, request: Request, caller: Caller, job_id
     }
 
 
-async def _job_running(state: GatewayState, caller: Caller, job_id: str) -> bool:
-    try:
-        job = await state.clients.analysis.GetJob(analysis_pb2.GetJobRequest(job_id=job_id), metadata=caller.metadata)
-    except grpc.aio.AioRpcError as error:
-        return error.code() not in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED)
-    return job.state not in convert.JOB_TERMINAL
-
-
 @router.post(
     "/tokens/{token_id}/upload-audio",
     status_code=202,
@@ -91,22 +83,31 @@ async def _job_running(state: GatewayState, caller: Caller, job_id: str) -> bool
     description="Multipart upload, file field `audio_file` (or `file`). The body is streamed to the orchestrator "
     "chunk by chunk; over the size cap the answer is 413 at once. Answers at once with the queued job "
     "(`{job_id, status}` plus more) and a `stream_ticket` for the progress stream. "
-    "Per-user limits: uploads per minute and concurrent analyses (429 with `Retry-After`).",
-    responses=errors(400, 401, 404, 413, 415, 429),
+    "Per-user limits: uploads per minute and analyses at once (429 with `Retry-After`; the latter is the "
+    "orchestrator's, `TOO_MANY_ANALYSES`). A retry with the same `Idempotency-Key` answers the first upload's job "
+    "(with `Idempotent-Replayed: true`) and counts against neither limit; the same key for another line or "
+    "another recording is 409 `IDEMPOTENCY_KEY_REUSED`.",
+    responses=errors(400, 401, 404, 409, 413, 415, 429),
     openapi_extra=UPLOAD_BODY,
 )
 async def upload_audio(
     request: Request,
+    response: Response,
     token_id: TokenId,
     caller: CallerDep,
     state: State,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     limits = state.limits
-    await limits.analyses.check(caller.subject, lambda job_id: _job_running(state, caller, job_id))
-    limits.uploads.hit(caller.subject)
+    rate_limited: ApiError | None = None
     try:
-        job = await upload_take(
+        limits.uploads.hit(caller.subject)
+    except ApiError as exc:
+        if not idempotency_key:
+            raise
+        rate_limited = exc  # over the rate: a retry may still get its job, nothing new may start
+    try:
+        uploaded = await upload_take(
             request,
             state.clients.analysis,
             token_id=token_id,
@@ -114,15 +115,23 @@ async def upload_audio(
             metadata=caller.metadata,
             max_bytes=state.settings.max_upload_bytes,
             timeout=state.settings.upload_timeout_seconds,
+            replay_only=rate_limited is not None,
         )
     except BaseException as exc:
         UPLOADS.labels("refused").inc()
-        if isinstance(exc, ApiError) and exc.status in (400, 413, 415, 422):
-            limits.uploads.refund(caller.subject)
-        raise
-    UPLOADS.labels("accepted").inc()
-    if job.state not in convert.JOB_TERMINAL:
-        limits.analyses.started(caller.subject, job.id)
+        if isinstance(exc, grpc.aio.AioRpcError):
+            exc = from_grpc(exc)
+        if rate_limited is not None:
+            raise (rate_limited if isinstance(exc, ApiError) and exc.code == "NO_EARLIER_UPLOAD" else exc) from None
+        if isinstance(exc, ApiError) and 400 <= exc.status < 500:
+            limits.uploads.refund(caller.subject)  # refused: it started nothing
+        raise exc from None
+    job = uploaded.job
+    if uploaded.replayed:
+        if rate_limited is None:
+            limits.uploads.refund(caller.subject)  # the same upload again: nothing new started
+        response.headers["Idempotent-Replayed"] = "true"
+    UPLOADS.labels("replayed" if uploaded.replayed else "accepted").inc()
     return {
         "job_id": job.id,
         "status": convert.status_of(job.state),
@@ -151,8 +160,6 @@ async def analysis_result(job_id: JobId, caller: CallerDep, state: State) -> dic
         result = await state.clients.analysis.GetResult(
             analysis_pb2.GetResultRequest(job_id=job_id), metadata=caller.metadata
         )
-    if job.state in convert.JOB_TERMINAL:
-        state.limits.analyses.finished(caller.subject, job_id)
     return convert.analysis_result(job, result)
 
 
@@ -176,9 +183,11 @@ SSE_DESCRIPTION = """Server-sent events (`text/event-stream`) for one job, for `
   `completed` (then `result` holds the full result, as `GET /api/tokens/analysis-result/{job_id}`) or
   `failed` (then `error` = `{reason, message}`). `id:` is the event's sequence number.
 * A comment line (`: keep-alive`) comes every ~15 s while nothing happens.
-* The stream ends after the terminal event. On reconnection the browser sends `Last-Event-ID` and the
-  stream resumes after that event, without loss; a stream whose terminal event was already delivered
-  answers the terminal snapshot again, once.
+* The first event of a new stream is the job's current state, marked `"snapshot": true`. On reconnection
+  the browser sends `Last-Event-ID` and the stream replays exactly the events after that one, in order
+  (the orchestrator keeps each job's events); only a client older than what is kept gets a snapshot
+  instead, marked so. A stream whose terminal event was already delivered answers the terminal
+  snapshot again, once.
 * **Authorization.** `EventSource` cannot send headers, so pass `?ticket=<stream_ticket>` (from the
   upload response or from `POST /api/tokens/analysis-progress/{job_id}/ticket`). A ticket is valid for
   this job only and for a few minutes (at most as long as the access token it was minted from); it
@@ -292,10 +301,12 @@ class _Watcher:
     def _frame(self, event: analysis_pb2.JobEvent, *, retry: bool = False) -> bytes:
         if event.state in convert.JOB_TERMINAL:
             self.terminal_sent = True
-            self.state.limits.analyses.finished(self.caller.subject, self.job_id)
         SSE_EVENTS.inc()
+        data = convert.job_event(event)
+        if event.snapshot:
+            data["snapshot"] = True  # the current state, standing for events not replayed
         return sse.event(
-            convert.job_event(event),
+            data,
             event_id=event.sequence,
             retry_ms=self.state.settings.sse_retry_ms if retry else None,
         )
@@ -317,9 +328,8 @@ class _Watcher:
         except grpc.aio.AioRpcError as error:
             raise from_grpc(error) from None
         self.terminal_sent = True
-        self.state.limits.analyses.finished(self.caller.subject, self.job_id)
         return sse.event(
-            convert.job_snapshot_event(job, result),
+            {**convert.job_snapshot_event(job, result), "snapshot": True},
             event_id=job.last_sequence,
             retry_ms=self.state.settings.sse_retry_ms if retry else None,
         )
@@ -395,8 +405,9 @@ async def analysis_complete_webhook(
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
-        if len(body) > 4 * 1024 * 1024:
-            raise ApiError(413, "PAYLOAD_TOO_LARGE", "webhook body over 4 MiB", headers={"Connection": "close"})
+        if len(body) > state.settings.max_webhook_body_bytes:
+            cap = state.settings.max_webhook_body_bytes
+            raise ApiError(413, "PAYLOAD_TOO_LARGE", f"webhook body over {cap} bytes", headers={"Connection": "close"})
     job = await state.clients.analysis.CompleteJobExternally(
         analysis_pb2.CompleteJobExternallyRequest(body=bytes(body), signature=signature, timestamp=timestamp)
     )
@@ -412,18 +423,19 @@ legacy = APIRouter(prefix="/api", tags=["compatibility"], responses=COMMON_ERROR
     status_code=202,
     response_model=schemas.UploadAccepted,
     summary="Upload a take (original frontend's path; its 'script' is our token)",
-    responses=errors(400, 401, 404, 413, 415, 429),
+    responses=errors(400, 401, 404, 409, 413, 415, 429),
     openapi_extra=UPLOAD_BODY,
     deprecated=True,
 )
 async def legacy_upload_audio(
     request: Request,
+    response: Response,
     token_id: TokenId,
     caller: CallerDep,
     state: State,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    return await upload_audio(request, token_id, caller, state, idempotency_key)
+    return await upload_audio(request, response, token_id, caller, state, idempotency_key)
 
 
 @legacy.get(

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from typing import Any
 
-from yousync.analysis.v1 import analysis_pb2
+from yousync.analysis.v1 import analysis_pb2, events_pb2
 from yousync.analyzer.v1 import analyzer_pb2
 from yousync.common.v1 import common_pb2
-from yousync_analysis_orchestrator.domain import Job, JobEvent, JobState, Overview, Result, Scores, Stage, Take
+from yousync_analysis_orchestrator.domain import (
+    Analysis,
+    Job,
+    JobEvent,
+    JobState,
+    Overview,
+    Result,
+    Scores,
+    Stage,
+    Take,
+)
 from yousync_platform.protobuf import timestamp
 from yousync_platform.storage.base import SignedUrl
 
@@ -71,6 +83,16 @@ def scores_of(result: analyzer_pb2.AnalysisResult) -> Scores | None:
     return Scores(s.pronunciation, s.intonation, s.expressiveness, s.timing, s.overall)
 
 
+def analysis_of(result: analyzer_pb2.AnalysisResult) -> Analysis:
+    """The analyzer's result as the domain sees it: a few fields, and the rest kept whole."""
+    return Analysis(
+        verdict=result.verdict,
+        scores=scores_of(result),
+        duration_seconds=result.quality.duration_seconds,
+        raw=result.SerializeToString(),
+    )
+
+
 def result_pb(result: Result) -> analysis_pb2.Result:
     return analysis_pb2.Result(
         job_id=result.job_id,
@@ -95,26 +117,47 @@ def event_pb(event: JobEvent) -> analysis_pb2.JobEvent:
         failure=analysis_pb2.JobFailure(reason=event.failure_reason, message=event.failure_message)
         if event.failure_reason
         else None,
+        snapshot=event.snapshot,
     )
 
 
-def snapshot_event(job: Job, result: Result | None) -> JobEvent:
+_STATE_OF = {v: k for k, v in _STATES.items()}
+_STAGE_OF = {v: k for k, v in _STAGES.items()}
+
+
+def event_of(event: analysis_pb2.JobEvent) -> JobEvent:
+    """A published event back in domain terms (the result is read from the database when needed)."""
     return JobEvent(
-        job.id,
-        job.last_sequence,
-        job.state,
-        job.stage,
-        job.progress,
-        job.message,
-        job.updated_at,
-        failure_reason=job.failure_reason,
-        failure_message=job.failure_message,
-        result=result,
+        job_id=event.job_id,
+        sequence=event.sequence,
+        state=_STATE_OF.get(event.state, JobState.RUNNING),
+        stage=_STAGE_OF.get(event.stage, Stage.SCORING),
+        progress=event.progress,
+        message=event.message,
+        time=event.time.ToDatetime(tzinfo=dt.UTC),
+        failure_reason=event.failure.reason,
+        failure_message=event.failure.message,
     )
 
 
-def is_terminal(event: analysis_pb2.JobEvent) -> bool:
-    return event.state in (analysis_pb2.JOB_STATE_COMPLETED, analysis_pb2.JOB_STATE_FAILED)
+class ProtobufCodec:
+    """The wire format of the outbox and JetStream: protobuf."""
+
+    def job_event(self, event: JobEvent) -> bytes:
+        return event_pb(event).SerializeToString()
+
+    def take_completed(self, event_id: uuid.UUID, job: Job, event: JobEvent, analysis: Analysis) -> bytes:
+        return events_pb2.TakeCompleted(
+            event_id=str(event_id),
+            job_id=job.id,
+            take_id=job.take_id,
+            user_id=job.user_id,
+            token_id=job.token_id,
+            script_id=job.script_id,
+            complete_time=timestamp(event.time),
+            scores=scores_pb(analysis.scores),
+            verdict=analysis.verdict,  # type: ignore[arg-type]
+        ).SerializeToString()
 
 
 def take_pb(take: Take) -> analysis_pb2.Take:
@@ -126,6 +169,7 @@ def take_pb(take: Take) -> analysis_pb2.Take:
         state=_STATES[take.state],
         format=take.audio_format,  # type: ignore[arg-type]
         size_bytes=take.size_bytes,
+        duration_seconds=take.duration_seconds,
         scores=scores_pb(take.scores),
         verdict=take.verdict,  # type: ignore[arg-type]
         create_time=timestamp(take.created_at),

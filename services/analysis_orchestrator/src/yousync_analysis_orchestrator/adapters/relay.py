@@ -15,7 +15,7 @@ from collections.abc import Callable
 import asyncpg
 from nats.js import JetStreamContext
 
-from yousync_analysis_orchestrator.db.repository import OUTBOX_CHANNEL
+from yousync_analysis_orchestrator.db.repositories import OUTBOX_CHANNEL
 from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
 from yousync_platform.db import asyncpg_url
 from yousync_platform.events import publish
@@ -41,6 +41,8 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
+        # Rounds that failed to publish (NATS or PostgreSQL away), for health and tests.
+        self.failures = 0
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
@@ -70,6 +72,7 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                self.failures += 1
                 log.warning("outbox relay: publishing failed, retrying in %.1fs", backoff, exc_info=True)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
@@ -82,12 +85,12 @@ class OutboxRelay:
         """Publish up to one batch; rows published before a failure stay marked."""
         published: list[int] = []
         async with self._uow() as uow:
-            rows = await uow.repo.unpublished(self._batch)
+            rows = await uow.outbox.unpublished(self._batch)
             try:
                 for row in rows:
                     await publish(self._js, row.subject, row.payload, msg_id=str(row.event_id))
                     published.append(row.id)
             finally:
-                await uow.repo.mark_published(published)
+                await uow.outbox.mark_published(published)
                 await uow.commit()
         return len(published)

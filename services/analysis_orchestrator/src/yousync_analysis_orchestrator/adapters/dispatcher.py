@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import grpc
@@ -23,12 +23,10 @@ from nats.js import JetStreamContext
 from yousync.analysis.v1 import analysis_pb2
 from yousync.analyzer.v1 import analyzer_pb2, analyzer_pb2_grpc
 from yousync.common.v1 import common_pb2
-from yousync_analysis_orchestrator.catalog_client import CatalogClient
-from yousync_analysis_orchestrator.completion import Completion
-from yousync_analysis_orchestrator.convert import ANALYZER_STAGES
-from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
-from yousync_analysis_orchestrator.domain import Job, JobState, LineReference, Stage
-from yousync_analysis_orchestrator.progress import ProgressPublisher
+from yousync_analysis_orchestrator.adapters.catalog_client import CatalogClient
+from yousync_analysis_orchestrator.adapters.convert import ANALYZER_STAGES, analysis_of
+from yousync_analysis_orchestrator.domain import Job, LineReference, Stage
+from yousync_analysis_orchestrator.service import AnalysisService
 from yousync_analysis_orchestrator.subjects import DISPATCH, DISPATCHER_DURABLE, STREAM
 from yousync_platform.client import ClientPolicy
 from yousync_platform.errors import DomainError, NotFound
@@ -71,20 +69,17 @@ class Dispatcher:
     def __init__(
         self,
         *,
-        uow: Callable[[], OrchestratorUnitOfWork],
+        service: AnalysisService,
         js: JetStreamContext,
         blobs: BlobStore,
         catalog: CatalogClient,
         analyzer: grpc.aio.Channel,
-        progress: ProgressPublisher,
         policy: DispatchPolicy,
     ) -> None:
-        self._uow = uow
+        self._service = service
         self._blobs = blobs
         self._catalog = catalog
         self._analyzer = analyzer_pb2_grpc.AnalyzerServiceStub(analyzer)
-        self._progress = progress
-        self._completion = Completion(uow)
         self._policy = policy
         self._consumer = PullConsumer(
             js,
@@ -107,23 +102,20 @@ class Dispatcher:
     async def handle(self, msg: Msg) -> None:
         job_id = analysis_pb2.JobEvent.FromString(msg.data).job_id
         attempt = msg.metadata.num_delivered or 1
-        async with self._uow() as uow:
-            job = await uow.repo.job(job_id)
-            take = await uow.repo.take(job.user_id, job.take_id) if job else None
-        if job is None or take is None or job.state.terminal:
+        dispatchable = await self._service.dispatchable(job_id)
+        if dispatchable is None:
             await msg.ack()  # deleted, or finished by an earlier delivery: exactly one result per job
             return
+        job, blob_key = dispatchable
         heartbeat = asyncio.create_task(self._heartbeat(msg))
         try:
-            await self._run(job, take.blob_key, attempt)
+            await self._run(job, blob_key)
         except RetryLater as exc:
             if attempt >= self._policy.max_deliver:
-                await self._completion.fail(
-                    job.id, "DEAD_LETTERED", f"analysis could not run after {attempt} attempts ({exc})"
-                )
+                await self._service.dead_letter(job.id, attempt, str(exc))
                 await msg.ack()
             else:
-                await self._advance(job.id, JobState.QUEUED, Stage.QUEUED, 0, f"waiting to retry: {exc}")
+                await self._service.requeue(job.id, str(exc))
                 await msg.nak(delay=self._policy.retry_delay_seconds * attempt)
             return
         finally:
@@ -138,34 +130,16 @@ class Dispatcher:
             with contextlib.suppress(Exception):
                 await msg.in_progress()
 
-    async def _advance(self, job_id: str, state: JobState, stage: Stage, progress: int, message: str) -> None:
-        async with self._uow() as uow:
-            event = await uow.repo.advance(job_id, state=state, stage=stage, progress=progress, message=message)
-            await uow.commit()
-        if event is not None:
-            await self._progress.publish(event)
-
-    async def _run(self, job: Job, blob_key: str, attempt: int) -> None:
+    async def _run(self, job: Job, blob_key: str) -> None:
         try:
             line = await self._catalog.line(job.token_id)
         except NotFound:
-            await self._completion.fail(job.id, "TOKEN_NOT_FOUND", "the line no longer exists in the catalog")
+            await self._service.fail(job.id, "TOKEN_NOT_FOUND", "the line no longer exists in the catalog")
             return
         except DomainError as exc:
             raise RetryLater("catalog unavailable") from exc
-        async with self._uow() as uow:
-            event = await uow.repo.advance(
-                job.id,
-                state=JobState.RUNNING,
-                stage=Stage.DISPATCHED,
-                progress=5,
-                message="sent to the analyzer",
-                attempt=True,
-            )
-            await uow.commit()
-        if event is None:
+        if await self._service.start(job.id) is None:
             return
-        await self._progress.publish(event)
         call = self._analyzer.Analyze(timeout=self._policy.analyzer_deadline_seconds)
         try:
             outcome = await self._stream(call, job, line, blob_key)
@@ -175,20 +149,20 @@ class Dispatcher:
             if code in RETRYABLE:
                 raise RetryLater(f"analyzer {code.name.lower()}") from error
             log.error("analyzer rejected job %s: %s", job.id, code.name)
-            await self._completion.fail(job.id, "ANALYZER_REJECTED", "the analysis server rejected the request")
+            await self._service.fail(job.id, "ANALYZER_REJECTED", "the analysis server rejected the request")
             return
         except BlobNotFound:  # before DomainError: it is one
-            await self._completion.fail(job.id, "TAKE_MISSING", "the recording is no longer stored")
+            await self._service.fail(job.id, "TAKE_MISSING", "the recording is no longer stored")
             return
         except DomainError as exc:
             raise RetryLater("reference audio unavailable") from exc
         finally:
             call.cancel()
         if isinstance(outcome, analyzer_pb2.AnalysisResult):
-            await self._completion.complete(job.id, outcome)
+            await self._service.complete(job.id, analysis_of(outcome))
         else:
             reason = analyzer_pb2.FailureReason.Name(outcome.reason).removeprefix("FAILURE_REASON_")
-            await self._completion.fail(job.id, reason, outcome.message or reason.replace("_", " ").lower())
+            await self._service.fail(job.id, reason, outcome.message or reason.replace("_", " ").lower())
 
     async def _stream(
         self, call: grpc.aio.StreamStreamCall, job: Job, line: LineReference, blob_key: str
@@ -233,13 +207,7 @@ class Dispatcher:
             kind = response.WhichOneof("event")
             if kind == "progress":
                 stage = ANALYZER_STAGES.get(response.progress.stage, Stage.SCORING)
-                await self._advance(
-                    job.id,
-                    JobState.RUNNING,
-                    stage,
-                    10 + response.progress.progress * 85 // 100,
-                    response.progress.message or stage.value.replace("_", " ").lower(),
-                )
+                await self._service.progress(job.id, stage, response.progress.progress, response.progress.message)
             elif kind in ("result", "failure"):
                 outcome: analyzer_pb2.AnalysisResult | analyzer_pb2.AnalysisFailure = getattr(response, kind)
                 return outcome

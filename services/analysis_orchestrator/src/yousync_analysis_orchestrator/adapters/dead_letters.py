@@ -16,7 +16,7 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
 from yousync.analysis.v1 import analysis_pb2
-from yousync_analysis_orchestrator.completion import Completion
+from yousync_analysis_orchestrator.service import AnalysisService
 from yousync_analysis_orchestrator.subjects import DISPATCHER_DURABLE, STREAM
 
 log = logging.getLogger(__name__)
@@ -24,10 +24,10 @@ ADVISORY = f"$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{STREAM}.{DISPATCHER_DUR
 
 
 class DeadLetters:
-    def __init__(self, nats: NatsClient, completion: Completion) -> None:
+    def __init__(self, nats: NatsClient, service: AnalysisService) -> None:
         self._nats = nats
         self._js = nats.jetstream()
-        self._completion = completion
+        self._service = service
         self._subscription: Subscription | None = None
 
     async def start(self) -> None:
@@ -44,8 +44,6 @@ class DeadLetters:
             stored = await self._js.get_msg(STREAM, int(advisory["stream_seq"]))
             job_id = analysis_pb2.JobEvent.FromString(stored.data or b"").job_id
             deliveries = int(advisory.get("deliveries", 0))
-            await self._completion.fail(
-                job_id, "DEAD_LETTERED", f"analysis could not run after {deliveries} attempts (no worker answered)"
-            )
+            await self._service.dead_letter(job_id, deliveries, "no worker answered")
         except Exception:
             log.exception("could not dead-letter after a max-deliveries advisory")

@@ -1,0 +1,103 @@
+"""Live job events over JetStream: publishing each event as it happens, and fanning them out to watchers.
+
+Events go to `analysis.job.<id>.events` (stream ANALYSIS) with a per-job sequence from PostgreSQL,
+which holds the event before it is published. Each API process reads every job's events through
+ONE ordered consumer (`JobEventHub`) and hands them to the watchers of that job in memory, so a
+thousand watchers cost a thousand queues, not a thousand JetStream consumers. What a watcher sends,
+and when, is `AnalysisService.watch`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from yousync.analysis.v1 import analysis_pb2
+from yousync_analysis_orchestrator.adapters.convert import event_of, event_pb
+from yousync_analysis_orchestrator.domain import JobEvent, event_message_id
+from yousync_analysis_orchestrator.subjects import job_events
+from yousync_platform.events import publish
+
+log = logging.getLogger(__name__)
+
+
+class ProgressPublisher:
+    def __init__(self, js: JetStreamContext) -> None:
+        self._js = js
+
+    async def publish(self, event: JobEvent) -> None:
+        """Best effort: the database already holds the event; the terminal one also goes via the outbox."""
+        try:
+            await publish(
+                self._js,
+                job_events(event.job_id),
+                event_pb(event).SerializeToString(),
+                msg_id=str(event_message_id(event.job_id, event.sequence)),
+                timeout=2.0,
+            )
+        except Exception:
+            log.warning("progress event not published", extra={"job_id": event.job_id, "sequence": event.sequence})
+
+
+class JobEventHub:
+    """One ordered consumer of every job's events for this process, fanned out to in-memory queues."""
+
+    def __init__(self, js: JetStreamContext) -> None:
+        self._js = js
+        self._queues: dict[str, set[asyncio.Queue[JobEvent]]] = {}
+        self._subscription: Any = None
+        self._last_stream_sequence = 0
+
+    async def start(self) -> None:
+        await self._subscribe(ConsumerConfig(deliver_policy=DeliverPolicy.NEW))
+
+    async def resubscribe(self) -> None:
+        """After NATS came back: a fresh consumer from the first event not yet seen (at once, rather
+        than when the old one's missed heartbeats are noticed)."""
+        await self.stop()
+        if self._last_stream_sequence:
+            config = ConsumerConfig(
+                deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=self._last_stream_sequence + 1
+            )
+        else:
+            config = ConsumerConfig(deliver_policy=DeliverPolicy.NEW)
+        await self._subscribe(config)
+
+    async def _subscribe(self, config: ConsumerConfig) -> None:
+        self._subscription = await self._js.subscribe(
+            job_events("*"), ordered_consumer=True, config=config, cb=self._deliver
+        )
+
+    async def stop(self) -> None:
+        if self._subscription is not None:
+            with contextlib.suppress(Exception):
+                await self._subscription.unsubscribe()
+            self._subscription = None
+
+    async def _deliver(self, message: Msg) -> None:
+        self._last_stream_sequence = max(self._last_stream_sequence, message.metadata.sequence.stream)
+        queues = self._queues.get(message.subject.split(".")[2]) if message.subject.count(".") == 3 else None
+        if not queues:
+            return  # nobody watches this job here: not even decoded
+        event = event_of(analysis_pb2.JobEvent.FromString(message.data))
+        for queue in queues:
+            queue.put_nowait(event)
+
+    @contextlib.contextmanager
+    def listen(self, job_id: str) -> Iterator[asyncio.Queue[JobEvent]]:
+        queue: asyncio.Queue[JobEvent] = asyncio.Queue()
+        self._queues.setdefault(job_id, set()).add(queue)
+        try:
+            yield queue
+        finally:
+            listeners = self._queues[job_id]
+            listeners.discard(queue)
+            if not listeners:
+                del self._queues[job_id]
