@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import httptools
 import uvicorn
 from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -63,6 +64,10 @@ def _plain(status: int, reason: str, code: str, detail: str) -> bytes:
 
 HEAD_TOO_LARGE = _plain(431, "Request Header Fields Too Large", "HEADERS_TOO_LARGE", "request head too large")
 HEAD_TIMEOUT = _plain(408, "Request Timeout", "REQUEST_TIMEOUT", "request head not received in time")
+
+
+class _HeadTooLarge(Exception):
+    pass
 
 
 class _Transport:
@@ -108,6 +113,7 @@ class GuardedProtocol(HttpToolsProtocol):
         self._in_head = True
         self._head_bytes = 0
         self._heads = 0
+        self._head_too_large = False
         self._head_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
         self._drain_timer: asyncio.TimerHandle | None = None
@@ -134,10 +140,28 @@ class GuardedProtocol(HttpToolsProtocol):
         if self._in_head and self._head_timer is None:
             self._start_head_timer()
         heads = self._heads
-        super().data_received(data)
+        self._unset_keepalive_if_required()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError:
+            if self._head_too_large:
+                log.info("request head over %d bytes: 431", self.limits.max_head_bytes)
+                self._reject(HEAD_TOO_LARGE)
+                return
+            self.logger.warning("Invalid HTTP request received.")
+            self.send_400_response("Invalid HTTP request received.")
+            return
+        except httptools.HttpParserUpgrade:
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            else:
+                self._unsupported_upgrade_warning()
+            return
         if self._real is None or self._real.is_closing() or self._draining:
             return
-        if self._in_head and heads == self._heads:  # no head ended in this read: all of it was head
+        # A read without any message boundary while in a head was all head. (A head's exact size is also
+        # checked when it ends, in on_headers_complete; this count bounds memory while it hasn't.)
+        if self._in_head and heads == self._heads:
             self._head_bytes += len(data)
             if self._head_bytes > self.limits.max_head_bytes:
                 log.info("request head over %d bytes: 431", self.limits.max_head_bytes)
@@ -147,6 +171,10 @@ class GuardedProtocol(HttpToolsProtocol):
 
     # --- parser callbacks ---------------------------------------------------------------------
     def on_headers_complete(self) -> None:
+        size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
+        if size > self.limits.max_head_bytes:
+            self._head_too_large = True
+            raise _HeadTooLarge  # stops the parser: the app never sees this request
         self._in_head = False
         self._heads += 1
         self._head_bytes = 0
@@ -156,6 +184,7 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
+        self._heads += 1  # this read also held the end of a body: its size says nothing about a head
         self._in_head = True
         self._cancel(self._body_timer)
         self._body_timer = None
