@@ -155,7 +155,11 @@ async def test_cors_from_configuration(gateway: Gateway) -> None:
     denied = await gateway.http.options(
         "/api/scripts", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}
     )
-    assert denied.status_code == 400
+    # Refused in the API's error shape, not Starlette's text/plain 400.
+    assert denied.status_code == 403
+    assert denied.headers["content-type"] == "application/json"
+    assert denied.json()["code"] == "CORS_REFUSED" and "origin" in denied.json()["detail"].lower()
+    assert "access-control-allow-origin" not in denied.headers
 
 
 async def test_request_id_reaches_the_services(gateway: Gateway) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,10 +13,12 @@ from yousync_auth.db.uow import AuthUnitOfWork
 from yousync_auth.domain import Session, User
 from yousync_auth.google import GoogleIdTokenVerifier
 from yousync_auth.keys import SigningKeys
-from yousync_platform.errors import NotFound, PermissionDenied, Unauthenticated
+from yousync_platform.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
 
 REFRESH_TOKEN_BYTES = 32
 _MAX_REFRESH_TOKEN_LENGTH = 128
+# C0 controls and DEL: never part of an e-mail or a name (and PostgreSQL refuses NUL in text).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def hash_refresh_token(token: str) -> bytes:
@@ -77,6 +80,8 @@ class AuthService:
         email = email.strip().lower()
         if "@" not in email or len(email) > 320:
             raise Unauthenticated("INVALID_EMAIL", "a valid e-mail is required")
+        if _CONTROL.search(email) or _CONTROL.search(display_name):
+            raise InvalidArgument("CONTROL_CHARACTERS", "control characters in the e-mail or display name")
         async with self._uow() as uow:
             user = await uow.users.upsert_by_email(email=email, name=display_name or email, roles=self._roles(email))
             session = await self._open_session(uow, user)

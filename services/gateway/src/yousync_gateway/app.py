@@ -6,15 +6,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
 from yousync_gateway.clients import open_clients
 from yousync_gateway.deps import GatewayState, Limits
 from yousync_gateway.errors import HANDLERS
 from yousync_gateway.limits import Concurrency, SlidingWindow
+from yousync_gateway.metrics import MetricsServer
 from yousync_gateway.middleware import GatewayMiddleware
 from yousync_gateway.routes import analysis, auth, blobs, catalog, mypage, ops
+from yousync_gateway.security import JsonCors, SecurityHeaders
 from yousync_gateway.settings import GatewaySettings
+from yousync_gateway.throttle import AuthThrottle
 from yousync_gateway.tickets import TicketSealer
 from yousync_platform.storage.filesystem import FilesystemBlobStore
 
@@ -46,6 +48,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         clients = open_clients(settings)
+        metrics_server = MetricsServer(settings.metrics_host, settings.metrics_port)
+        app.state.metrics_port = metrics_server.port
         blob_store = blob_signer = None
         if settings.serve_blobs and settings.blob.backend == "filesystem":
             blob_signer = settings.blob.signer()
@@ -68,6 +72,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         try:
             yield
         finally:
+            metrics_server.close()
             await clients.close()
 
     app = FastAPI(
@@ -77,6 +82,12 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         lifespan=lifespan,
         redirect_slashes=False,
         exception_handlers=HANDLERS,
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url="/redoc" if settings.docs_enabled else None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
+    )
+    app.state.auth_throttle = AuthThrottle(
+        settings.auth_attempts_per_ip, settings.auth_attempts_per_account, settings.auth_rate_window_seconds
     )
     for router in (
         auth.router,
@@ -90,7 +101,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         app.include_router(router)
     origins = list(settings.cors_origins)
     app.add_middleware(
-        CORSMiddleware,
+        JsonCors,
         allow_origins=origins,
         allow_credentials="*" not in origins,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
@@ -99,4 +110,5 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         max_age=600,
     )
     app.add_middleware(GatewayMiddleware)
+    app.add_middleware(SecurityHeaders)
     return app

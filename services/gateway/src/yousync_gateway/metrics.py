@@ -1,8 +1,10 @@
-"""Prometheus metrics of the gateway (served at /metrics)."""
+"""Prometheus metrics of the gateway, served at /metrics on a separate port (see `MetricsServer`)."""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+from wsgiref.simple_server import WSGIServer
+
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 HTTP_REQUESTS = Counter(
     "http_requests_total", "HTTP requests handled, by route template, method and status.", ["route", "method", "status"]
@@ -16,3 +18,21 @@ HTTP_LATENCY = Histogram(
 SSE_OPEN = Gauge("gateway_sse_streams_open", "Progress streams open now.")
 SSE_EVENTS = Counter("gateway_sse_events_total", "Progress events sent.")
 UPLOADS = Counter("gateway_uploads_total", "Uploads, by outcome.", ["outcome"])
+
+
+class MetricsServer:
+    """/metrics on its own port (GATEWAY_METRICS_HOST:GATEWAY_METRICS_PORT, 127.0.0.1 by default), never on
+    the API port and never routed by the edge proxy. Port 0 turns it off."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self._server: WSGIServer | None = None
+        self.port = 0
+        if port:
+            self._server, _ = start_http_server(port, addr=host)
+            self.port = int(self._server.server_port)
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None

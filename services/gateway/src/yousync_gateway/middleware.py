@@ -1,4 +1,12 @@
-"""The gateway's outermost ASGI layer: optional trailing slash, request id, body cap, HTTP metrics."""
+"""The gateway's outer ASGI layer: optional trailing slash, request id, body cap, control characters,
+HTTP metrics.
+
+Ordinary bodies (JSON; everything but uploads and the webhook, which cap their own streams) are read
+here first, at most MAX_BODY_BYTES, whether sent with Content-Length or chunked: more is 413 before any
+route runs (a route's own body parsing would turn the cap into a 400). A NUL or another C0 control
+character, escaped in a JSON body (`\u0000`) or percent-encoded in the path or query (`%00`), is 422:
+no text field of the API carries one, and PostgreSQL refuses NUL in text.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +15,10 @@ import time
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from yousync_gateway.errors import ApiError, error_response
+from yousync_gateway.errors import error_response
 from yousync_gateway.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from yousync_platform.context import new_request_id, request_id_var
 from yousync_platform.pipeline import REQUEST_ID_HEADER
@@ -19,6 +28,9 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 # Ordinary JSON bodies are small; uploads and the webhook enforce their own caps while streaming.
 MAX_BODY_BYTES = 1024 * 1024
 _OWN_CAP = ("/upload-audio", "/webhook/analysis-complete")
+# C0 controls but tab, LF and CR: escaped in JSON, percent-encoded in a URL.
+_JSON_CONTROL = re.compile(rb"(?<!\\)(?:\\\\)*\\u00(?:0[0-8bcef]|1[0-9a-f])", re.IGNORECASE)
+_CONTROL_ESCAPE = re.compile(rb"%(?:0[0-9a-f]|1[0-9a-f]|7f)", re.IGNORECASE)
 
 
 class GatewayMiddleware:
@@ -59,13 +71,23 @@ class GatewayMiddleware:
             await send(message)
 
         app = self.app
-        if not scope["path"].endswith(_OWN_CAP):
+        if _CONTROL_ESCAPE.search(scope.get("raw_path") or b"") or _CONTROL_ESCAPE.search(scope["query_string"]):
+            app = _control_characters("path or query")
+        elif not scope["path"].endswith(_OWN_CAP):
             if _declared_length(scope) > MAX_BODY_BYTES:
-                app = error_response(
-                    413, "PAYLOAD_TOO_LARGE", f"request body over {MAX_BODY_BYTES} bytes", {"Connection": "close"}
-                )
-            else:
-                receive = _capped(receive, MAX_BODY_BYTES)
+                app = _too_large()
+            elif _has_body(scope):
+                try:
+                    body = await _read_capped(receive, MAX_BODY_BYTES)
+                except ClientDisconnect:
+                    request_id_var.reset(reset)
+                    return  # nobody to answer
+                if body is None:
+                    app = _too_large()
+                elif _JSON_CONTROL.search(body) and _is_json(scope):
+                    app = _control_characters("body")
+                else:
+                    receive = _replay(body, receive)
         try:
             await app(scope, receive, send_with_id)
         finally:
@@ -86,18 +108,57 @@ def _declared_length(scope: Scope) -> int:
     return 0
 
 
-def _capped(receive: Receive, limit: int) -> Receive:
+def _too_large() -> ASGIApp:
+    return error_response(
+        413, "PAYLOAD_TOO_LARGE", f"request body over {MAX_BODY_BYTES} bytes", {"Connection": "close"}
+    )
+
+
+def _control_characters(where: str) -> ASGIApp:
+    return error_response(422, "CONTROL_CHARACTERS", f"{where}: control characters (such as NUL) are not allowed")
+
+
+def _has_body(scope: Scope) -> bool:
+    for key, value in scope["headers"]:
+        if key == b"content-length" and value.strip() not in (b"", b"0"):
+            return True
+        if key == b"transfer-encoding":
+            return True
+    return False
+
+
+def _is_json(scope: Scope) -> bool:
+    for key, value in scope["headers"]:
+        if key == b"content-type":
+            return b"json" in value.lower()
+    return False
+
+
+async def _read_capped(receive: Receive, limit: int) -> bytes | None:
+    """The whole body, or None as soon as it is over `limit` bytes (the rest is left unread)."""
+    chunks: list[bytes] = []
     seen = 0
-
-    async def capped() -> Message:
-        nonlocal seen
+    while True:
         message = await receive()
-        if message["type"] == "http.request":
-            seen += len(message.get("body", b""))
-            if seen > limit:
-                raise ApiError(
-                    413, "PAYLOAD_TOO_LARGE", f"request body over {limit} bytes", headers={"Connection": "close"}
-                )
-        return message
+        if message["type"] != "http.request":
+            raise ClientDisconnect()
+        chunk: bytes = message.get("body", b"")
+        seen += len(chunk)
+        if seen > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
-    return capped
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay

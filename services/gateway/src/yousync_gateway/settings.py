@@ -61,6 +61,30 @@ class GatewaySettings(ServiceSettings):
     # Serve signed filesystem blob URLs under /api/blobs (filesystem backend only).
     serve_blobs: bool = True
     blob: BlobSettings = Field(default_factory=BlobSettings)
+    # --- the HTTP server's own limits (see yousync_gateway.server and SECURITY.md) ---
+    # Largest request head (request line + headers); more is 431 and the connection closes.
+    max_request_head_bytes: int = Field(default=32 * 1024, ge=1024, le=1024 * 1024)
+    # A request head must arrive completely within this many seconds of its first byte (or of the
+    # connection's opening); otherwise 408 and the connection closes (slow-loris).
+    request_head_timeout_seconds: float = Field(default=10.0, gt=0)
+    # While a request body is being received, the longest silence between two reads.
+    body_idle_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Idle time allowed between two requests on a kept-alive connection.
+    keep_alive_seconds: int = Field(default=5, ge=1)
+    # After an early error (413, 431, 408) the rest of the request is read and discarded, up to this
+    # many bytes and seconds, so that a client still sending sees the answer instead of a reset.
+    drain_max_bytes: int = Field(default=8 * 1024 * 1024, ge=0)
+    drain_max_seconds: float = Field(default=5.0, ge=0)
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are trusted (the edge proxy; "*" when only Envoy can
+    # reach the gateway, as in deploy/k8s). The client IP feeds the per-IP limits.
+    forwarded_allow_ips: str = "127.0.0.1"
+    # Serve /docs, /redoc and /openapi.json (make run turns it on; off in production).
+    docs_enabled: bool = False
+    # Sign-in, refresh and logout attempts per client IP, and per account (the e-mail of a dev sign-in,
+    # the refresh token presented), each per `auth_rate_window_seconds`; more is 429 with Retry-After.
+    auth_attempts_per_ip: int = Field(default=30, ge=1)
+    auth_attempts_per_account: int = Field(default=10, ge=1)
+    auth_rate_window_seconds: float = Field(default=60.0, gt=0)
 
     @model_validator(mode="after")
     def _upload_cap(self) -> GatewaySettings:

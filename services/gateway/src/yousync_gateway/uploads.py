@@ -9,6 +9,7 @@ at once, without reading the rest of the body.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ from yousync_gateway.errors import ApiError
 CHUNK = 64 * 1024
 FILE_FIELDS = ("audio_file", "file")
 QUEUE_DEPTH = 4
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Trailing metadata the orchestrator sets when it answers with the job of an earlier upload (same key).
 REPLAYED_KEY = "idempotent-replayed"
 
@@ -77,6 +79,8 @@ class _PartCollector:
         part.name = options.get(b"name", b"").decode("utf-8", "replace")
         part.filename = options.get(b"filename", b"").decode("utf-8", "replace")[:255]
         part.content_type = part.headers.get(b"content-type", b"").decode("latin-1")[:200]
+        if _CONTROL.search(part.filename) or _CONTROL.search(part.content_type):
+            raise ApiError(400, "INVALID_PART_HEADER", "control characters in the file name or content type")
         if self.file is None and part.name in FILE_FIELDS:
             self.file = part
 

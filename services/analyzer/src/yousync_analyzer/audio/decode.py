@@ -9,12 +9,15 @@ from the first bytes, and anything else is UNSUPPORTED_FORMAT. Duration is cappe
 from __future__ import annotations
 
 import io
+import logging
 
 import av
 import numpy as np
 
 from yousync_analyzer.domain import SAMPLE_RATE, AnalysisFailed, AudioFormat, Decoded, FailureReason
 from yousync_platform import audio_format
+
+log = logging.getLogger(__name__)
 
 # FFmpeg demuxer for each sniffed format.
 _DEMUXERS = {
@@ -62,7 +65,12 @@ def decode(data: bytes, max_duration: float) -> Decoded:
     except AnalysisFailed:
         raise
     except (av.FFmpegError, ValueError, IndexError, KeyError) as exc:
-        raise AnalysisFailed(FailureReason.UNDECODABLE, f"cannot decode the audio: {exc}") from None
+        # FFmpeg's own text ("[Errno 1094995529] Invalid data found when processing input: '<none>'") is
+        # for the log, not for the user: the failure message stays generic.
+        log.info("undecodable %s take: %s", fmt.name, exc)
+        raise AnalysisFailed(
+            FailureReason.UNDECODABLE, f"cannot decode the audio: the {fmt.name} data is damaged or incomplete"
+        ) from None
     if total > max_samples:
         raise AnalysisFailed(FailureReason.TOO_LONG, f"the take is longer than {max_duration:g} seconds")
     samples = np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, np.float32)

@@ -237,12 +237,9 @@ async def analysis_progress(
     job_id: JobId,
     state: State,
     ticket: Annotated[str | None, Query(max_length=8192, description="Stream ticket.")] = None,
-    access_token: Annotated[
-        str | None, Query(max_length=8192, description="Alias of `ticket` (a stream ticket, never an access token).")
-    ] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=32)] = None,
 ) -> Response:
-    caller = await _stream_caller(request, state, job_id, ticket or access_token)
+    caller = await _stream_caller(request, state, job_id, ticket)
     after = sse.parse_last_event_id(last_event_id)
     return await open_progress_stream(state, caller, job_id, after)
 
@@ -453,4 +450,4 @@ async def legacy_analysis_progress(
     ticket: Annotated[str | None, Query(max_length=8192)] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=32)] = None,
 ) -> Response:
-    return await analysis_progress(request, job_id, state, ticket, None, last_event_id)
+    return await analysis_progress(request, job_id, state, ticket, last_event_id)

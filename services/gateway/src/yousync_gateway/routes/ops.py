@@ -1,4 +1,4 @@
-"""Liveness, readiness and metrics."""
+"""Liveness and readiness. (/metrics is served on its own port: see yousync_gateway.metrics.)"""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import grpc
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from yousync_gateway import schemas
 from yousync_gateway.deps import GatewayState, State
@@ -55,13 +54,3 @@ async def readyz(state: State) -> Response:
         {"detail": "some services are not serving", "code": "NOT_READY", "status": "not_ready", "services": services},
         status_code=503,
     )
-
-
-@router.get(
-    "/metrics",
-    summary="Prometheus metrics",
-    response_class=Response,
-    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
-)
-async def metrics() -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
