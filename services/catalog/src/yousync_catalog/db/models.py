@@ -20,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
+from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -71,7 +72,7 @@ class ScriptRow(CatalogBase):
     # Where the scene's timeline starts on the source video (seconds).
     video_start_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     # Curated collections (e.g. "sync-collection").
-    collections: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    collections: Mapped[list[str]] = mapped_column(PG_ARRAY(Text), default=list, server_default="{}")
     # Lower-cased title, work title, actor names/aliases and line texts: what free-text search matches.
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = _created()
