@@ -47,7 +47,7 @@ class Clip(BaseModel):
     view_count: int
 
 
-class Word(BaseModel):
+class LineWord(BaseModel):
     id: int
     script_id: int
     word: str
@@ -56,19 +56,19 @@ class Word(BaseModel):
     probability: float
 
 
-class Line(BaseModel):
+class ClipLine(BaseModel):
     """The frontend's "script": one line of the clip."""
 
-    id: int = Field(description="Line id (our token id): the id of the upload path.")
+    id: int = Field(description="ClipLine id (our token id): the id of the upload path.")
     token_id: int
     script: str
     translation: str | None
     start_time: float
     end_time: float
-    words: list[Word]
+    words: list[LineWord]
 
 
-class PitchPoint(BaseModel):
+class ClipPitchPoint(BaseModel):
     time: float
     hz: float | None
 
@@ -77,8 +77,8 @@ class ClipDetail(Clip):
     """The frontend's TokenDetail: every time on the video's timeline, lines in chronological order."""
 
     bgvoice_url: str | None
-    pitch: list[PitchPoint] | None
-    scripts: list[Line]
+    pitch: list[ClipPitchPoint] | None
+    scripts: list[ClipLine]
 
 
 class ActorHit(BaseModel):
@@ -93,7 +93,7 @@ class DuetScene(BaseModel):
     duet_pair: list[Clip]
 
 
-class ViewCount(BaseModel):
+class ClipViewCount(BaseModel):
     token_id: int
     view_count: int
 
@@ -107,7 +107,7 @@ class BookmarkedClip(BaseModel):
     youtube_url: str
 
 
-class Bookmark(BaseModel):
+class ClipBookmark(BaseModel):
     id: int
     user_id: str
     token_id: int = Field(description="The bookmarked clip's id.")
@@ -115,11 +115,11 @@ class Bookmark(BaseModel):
     token: BookmarkedClip
 
 
-class BookmarkCreate(BaseModel):
+class ClipBookmarkCreate(BaseModel):
     token_id: int = Field(ge=1, le=MAX_ID, description="Clip id.")
 
 
-class BookmarkCreated(BaseModel):
+class ClipBookmarkCreated(BaseModel):
     token_id: int
 
 
@@ -180,7 +180,7 @@ async def clip_detail(clip_id: ClipId, state: State) -> dict[str, Any]:
 
 @router.post(
     "/tokens/{clip_id}/view",
-    response_model=ViewCount,
+    response_model=ClipViewCount,
     summary="Count one view of a clip",
     description="Sign-in optional (the frontend sends its token when it has one); a token that is sent must be "
     "valid (401 otherwise).",
@@ -239,7 +239,7 @@ async def clips_of_video(
 
 @router.get(
     "/mypage/bookmarks",
-    response_model=list[Bookmark],
+    response_model=list[ClipBookmark],
     summary="The caller's bookmarked clips, newest first (always an array)",
     responses=errors(401),
 )
@@ -260,13 +260,13 @@ async def list_bookmarks(caller: CallerDep, state: State) -> list[dict[str, Any]
 @router.post(
     "/mypage/bookmarks",
     status_code=201,
-    response_model=BookmarkCreated,
-    summary="Bookmark a clip",
+    response_model=ClipBookmarkCreated,
+    summary="ClipBookmark a clip",
     description="409 when the clip is bookmarked already (the frontend treats that as success), 404 for an "
     "unknown clip.",
     responses=errors(401, 404, 409),
 )
-async def create_bookmark(body: BookmarkCreate, caller: CallerDep, state: State) -> dict[str, Any]:
+async def create_bookmark(body: ClipBookmarkCreate, caller: CallerDep, state: State) -> dict[str, Any]:
     bookmark = await state.clients.catalog.CreateScriptBookmark(
         catalog_pb2.CreateScriptBookmarkRequest(script_id=body.token_id), metadata=caller.metadata
     )
