@@ -3,9 +3,9 @@
 Pairs: a clip's TokenDetail (`/compat/api/tokens/{id}`) vs the scene (`/api/scripts/{id}`); the popular
 and category rows (`/compat/api/tokens/popular/`, `/compat/api/tokens/category/로맨스/`) vs the same lists
 of 100 on /api. Each side: 10 keep-alive connections, 1 s warm-up, then `seconds` measured, sides
-alternated twice so drift hits both. Prints one JSON object last: req/s, p50/p99 per side and the ratio
-compat/api of req/s (≥ ~1 means "no slower"). The suite runs as separate processes (see _stack.py) with
-the compatibility test catalog (tests/compat/catalog) only.
+alternated four times so drift hits both. Prints one JSON object last: req/s, p50/p99 per side and the ratio
+compat/api of req/s (≥ ~1 means "no slower"). Runs PostgreSQL, the catalog server and the gateway as
+their own processes on 127.0.0.1 with the compatibility test catalog (tests/compat/catalog).
 
     .venv/bin/python bench/compat.py [seconds]
 """
@@ -14,17 +14,33 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from urllib.parse import quote
 
 import aiohttp
-from _stack import ROOT, running_stack
+
+from yousync_catalog.db.uow import CatalogUnitOfWork
+from yousync_catalog.importer import import_catalog
+from yousync_catalog.server import MIGRATIONS
+from yousync_platform.db import create_engine, session_factory
+from yousync_platform.localstack.ports import free_port
+from yousync_platform.localstack.postgres import LocalPostgres
+from yousync_platform.migrations import upgrade
+from yousync_platform.storage import BlobSettings
+from yousync_platform.storage.filesystem import FilesystemBlobStore
 
 CONNECTIONS = 10
 SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
+ROOT = Path(__file__).resolve().parents[1]
 COMPAT_CATALOG = ROOT / "tests" / "compat" / "catalog"
+SECRET = "bench-signing-secret-0123456789"
 
 
 async def measure(session: aiohttp.ClientSession, url: str, seconds: float) -> tuple[list[float], int]:
@@ -71,9 +87,9 @@ async def run(base: str) -> dict[str, object]:
             samples: dict[str, tuple[list[float], int]] = {"compat": ([], 0), "api": ([], 0)}
             for path in (compat, api):
                 await measure(session, base + path, 1.0)  # warm-up (caches, connections)
-            for _ in range(2):
+            for _ in range(4):
                 for side, path in (("compat", compat), ("api", api)):
-                    latencies, errors = await measure(session, base + path, SECONDS / 2)
+                    latencies, errors = await measure(session, base + path, SECONDS / 4)
                     samples[side] = (samples[side][0] + latencies, samples[side][1] + errors)
             compat_figures = figures(*samples["compat"], SECONDS)
             api_figures = figures(*samples["api"], SECONDS)
@@ -85,10 +101,75 @@ async def run(base: str) -> dict[str, object]:
     return result
 
 
+async def seed(url: str, blobs: Path) -> None:
+    await upgrade(MIGRATIONS, url)
+    engine = create_engine(url)
+    store = FilesystemBlobStore(blobs, BlobSettings(url_secret=SECRET).signer())
+    sessions = session_factory(engine)
+    await import_catalog(COMPAT_CATALOG, uow=lambda: CatalogUnitOfWork(sessions), blobs=store, progress=False)
+    await engine.dispose()
+
+
+async def wait_http(url: str, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while True:
+            try:
+                async with session.get(url) as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{url} did not answer")
+            await asyncio.sleep(0.2)
+
+
 def main() -> None:
-    # Only the compatibility test catalog: the suite's start is bounded, and the machine may be busy.
-    with running_stack(extra_env={"YOUSYNC_CATALOG_DIRS": str(COMPAT_CATALOG)}) as stack:
-        result = asyncio.run(run(stack.url))
+    """PostgreSQL, the catalog server and the gateway, each its own process on 127.0.0.1 (the reads
+    measured need neither auth nor analysis); this process only generates the load."""
+    root = Path(tempfile.mkdtemp(prefix="yousync-bench-compat-"))
+    os.chmod(root, 0o755)  # noqa: S103 - PostgreSQL runs as an unprivileged user when we are root
+    postgres = LocalPostgres(root / "pg")
+    postgres.start()
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        asyncio.run(seed(postgres.url, root / "blobs"))
+        catalog_port, http_port = free_port(), free_port()
+        blob_env = {"BLOB_BACKEND": "filesystem", "BLOB_FS_ROOT": str(root / "blobs"), "BLOB_URL_SECRET": SECRET}
+        catalog_env = {
+            "CATALOG_DATABASE_URL": postgres.url,
+            "CATALOG_GRPC_PORT": str(catalog_port),
+            "CATALOG_LOG_LEVEL": "WARNING",
+            "BLOB_URL_BASE": f"http://127.0.0.1:{http_port}/api/blobs",
+        }
+        gateway_env = {
+            "GATEWAY_HTTP_PORT": str(http_port),
+            "GATEWAY_CATALOG_TARGET": f"127.0.0.1:{catalog_port}",
+            "GATEWAY_STREAM_TICKET_SECRET": SECRET,
+            "GATEWAY_LOG_LEVEL": "WARNING",
+        }
+        for module, env in (("yousync_catalog", catalog_env), ("yousync_gateway", gateway_env)):
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", module],
+                    env={**os.environ, **blob_env, **env},
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        base = f"http://127.0.0.1:{http_port}"
+        asyncio.run(wait_http(f"{base}/api/scripts/popular"))
+        result = asyncio.run(run(base))
+    finally:
+        for child in reversed(children):
+            child.terminate()
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        postgres.stop()
+        shutil.rmtree(root, ignore_errors=True)
     print(json.dumps(result, ensure_ascii=False))
 
 

@@ -179,6 +179,8 @@ class CatalogService:
         return dataclasses.replace(page, items=tuple([await self._with_background(s) for s in page.items]))
 
     async def _with_background(self, script: Script) -> Script:
+        if not script.background_blob_key:
+            return script
         background = await self._link(script.background_blob_key, script.background_content_type)
         return dataclasses.replace(script, background_track=background)
 
