@@ -14,7 +14,10 @@ from yousync_catalog.domain import (
     ActorSummary,
     AudioLink,
     Bookmark,
+    Duet,
+    PitchPoint,
     Script,
+    ScriptBookmark,
     ScriptFilter,
     ScriptKind,
     ScriptOrder,
@@ -62,6 +65,9 @@ def script_filter(request: catalog_pb2.ListScriptsRequest) -> ScriptFilter:
         query=request.query,
         kind=kind_of(request.kind),
         order=order,
+        collection=request.collection.strip(),
+        source_video_url=request.source_video_url.strip(),
+        actor_name=request.actor_name,
     )
 
 
@@ -86,13 +92,17 @@ def actor_pb(actor: Actor) -> catalog_pb2.Actor:
     )
 
 
-def token_pb(token: Token) -> catalog_pb2.Token:
-    pitch = [
+def pitch_pb(points: tuple[PitchPoint, ...]) -> list[common_pb2.PitchPoint]:
+    return [
         common_pb2.PitchPoint(time_seconds=p.time)
         if p.hz is None
         else common_pb2.PitchPoint(time_seconds=p.time, hz=p.hz)
-        for p in token.reference_pitch
+        for p in points
     ]
+
+
+def token_pb(token: Token) -> catalog_pb2.Token:
+    pitch = pitch_pb(token.reference_pitch)
     return catalog_pb2.Token(
         id=token.id,
         external_id=token.external_id,
@@ -112,6 +122,12 @@ def token_pb(token: Token) -> catalog_pb2.Token:
         language=token.language,
         script_title=token.script_title,
         reference_duration_seconds=token.reference_duration_seconds,
+        video_start_seconds=token.video_start_seconds,
+        video_end_seconds=token.video_end_seconds,
+        video_words=[
+            catalog_pb2.VideoWord(word=w.word, start_seconds=w.start, end_seconds=w.end, probability=w.probability)
+            for w in token.video_words()
+        ],
     )
 
 
@@ -135,7 +151,24 @@ def script_pb(script: Script) -> catalog_pb2.Script:
         update_time=timestamp(script.updated_at),
         tokens=[token_pb(t) for t in script.tokens],
         token_count=script.token_count,
+        video_start_seconds=script.video_start_seconds,
+        video_end_seconds=script.video_end_seconds,
+        collections=list(script.collections),
+        pitch_track=pitch_pb(script.pitch_track()),
     )
+
+
+def script_bookmark_pb(bookmark: ScriptBookmark) -> catalog_pb2.ScriptBookmark:
+    return catalog_pb2.ScriptBookmark(
+        id=bookmark.id,
+        script_id=bookmark.script_id,
+        create_time=timestamp(bookmark.created_at),
+        script=script_pb(bookmark.script),
+    )
+
+
+def duet_pb(duet: Duet) -> catalog_pb2.Duet:
+    return catalog_pb2.Duet(source_video_url=duet.source_video_url, scripts=[script_pb(s) for s in duet.scripts])
 
 
 def bookmark_pb(bookmark: Bookmark) -> catalog_pb2.Bookmark:
@@ -171,6 +204,8 @@ _SCRIPT_PATHS = (
     "source_video_url",
     "thumbnail_url",
     "duration_seconds",
+    "video_start_seconds",
+    "collections",
 )
 _TOKEN_PATHS = ("script_id", "actor", "position", "text", "translation", "start_seconds", "end_seconds", "words")
 _ACTOR_PATHS = ("name", "aliases")
@@ -195,7 +230,12 @@ def script_values(
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for path in _paths(script, mask, _SCRIPT_PATHS, creating):
-        values[path] = kind_of(script.kind) if path == "kind" else getattr(script, path)
+        if path == "kind":
+            values[path] = kind_of(script.kind)
+        elif path == "collections":
+            values[path] = list(script.collections)
+        else:
+            values[path] = getattr(script, path)
     return values
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from yousync_platform.errors import InvalidArgument, NotFound
+from yousync_platform.errors import AlreadyExists, InvalidArgument, NotFound
 
 T = TypeVar("T")
 
@@ -16,6 +17,10 @@ MAX_TITLE_LENGTH = 300
 MAX_TEXT_LENGTH = 2000
 # Word timings may overhang their line by this much (encoder padding, rounding).
 WORD_TOLERANCE_SECONDS = 0.05
+MAX_COLLECTIONS = 20
+# The one form of a source video link the original frontend can play (it splits on "v=").
+YOUTUBE_WATCH_URL = re.compile(r"https://www\.youtube\.com/watch\?v=[A-Za-z0-9_-]{11}")
+COLLECTION_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 
 class ScriptKind(enum.StrEnum):
@@ -53,6 +58,8 @@ class Word:
     word: str
     start: float
     end: float
+    # Confidence of the alignment, 0-1; 1.0 for hand-aligned words.
+    probability: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +99,22 @@ class Token:
     view_count: int
     take_count: int
     reference_audio: AudioLink | None = None
+    # Where the script's timeline starts on its source video.
+    video_offset_seconds: float = 0.0
+
+    @property
+    def video_start_seconds(self) -> float:
+        return self.video_offset_seconds + self.start_seconds
+
+    @property
+    def video_end_seconds(self) -> float:
+        return self.video_offset_seconds + self.end_seconds
+
+    def video_words(self) -> tuple[Word, ...]:
+        """The words on the source video's timeline (they are relative to the line's audio, which starts
+        where the line starts)."""
+        shift = self.video_start_seconds
+        return tuple(Word(w.word, w.start + shift, w.end + shift, w.probability) for w in self.words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +139,21 @@ class Script:
     token_count: int
     tokens: tuple[Token, ...] = ()
     background_track: AudioLink | None = None
+    video_start_seconds: float = 0.0
+    collections: tuple[str, ...] = ()
+
+    @property
+    def video_end_seconds(self) -> float:
+        return self.video_start_seconds + self.duration_seconds
+
+    def pitch_track(self) -> tuple[PitchPoint, ...]:
+        """The lines' reference pitch contours shifted onto the video's timeline, in time order."""
+        points = [
+            PitchPoint(round(p.time + token.video_start_seconds, 3), p.hz)
+            for token in self.tokens
+            for p in token.reference_pitch
+        ]
+        return tuple(sorted(points, key=lambda p: p.time))
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +184,20 @@ class Bookmark:
 
 
 @dataclass(frozen=True, slots=True)
+class ScriptBookmark:
+    id: int
+    script_id: int
+    created_at: dt.datetime
+    script: Script
+
+
+@dataclass(frozen=True, slots=True)
+class Duet:
+    source_video_url: str
+    scripts: tuple[Script, Script]
+
+
+@dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
     items: tuple[T, ...]
     next_page_token: str = ""
@@ -159,13 +211,33 @@ class ScriptFilter:
     query: str = ""
     kind: ScriptKind | None = None
     order: ScriptOrder = ScriptOrder.POPULAR
+    collection: str = ""
+    source_video_url: str = ""
+    actor_name: str = ""
 
     def terms(self) -> tuple[str, ...]:
         return search_terms(self.query)
 
+    def actor_compact(self) -> str:
+        """The actor-name filter, lower-cased and without whitespace (names match the same way)."""
+        if len(self.actor_name) > MAX_QUERY_LENGTH:
+            raise InvalidArgument("QUERY_TOO_LONG", f"actor_name must be at most {MAX_QUERY_LENGTH} characters")
+        return "".join(self.actor_name.lower().split())
+
 
 SCRIPT_FIELDS = frozenset(
-    {"title", "work_title", "kind", "category", "language", "source_video_url", "thumbnail_url", "duration_seconds"}
+    {
+        "title",
+        "work_title",
+        "kind",
+        "category",
+        "language",
+        "source_video_url",
+        "thumbnail_url",
+        "duration_seconds",
+        "video_start_seconds",
+        "collections",
+    }
 )
 TOKEN_FIELDS = frozenset(
     {"actor_id", "position", "text", "translation", "start_seconds", "end_seconds", "words", "script_id"}
@@ -181,6 +253,11 @@ class ScriptNotFound(NotFound):
 class TokenNotFound(NotFound):
     def __init__(self, token_id: int) -> None:
         super().__init__("TOKEN_NOT_FOUND", "token not found", {"token_id": str(token_id)})
+
+
+class ScriptBookmarkExists(AlreadyExists):
+    def __init__(self, script_id: int) -> None:
+        super().__init__("BOOKMARK_EXISTS", "the script is bookmarked already", {"script_id": str(script_id)})
 
 
 class ActorNotFound(NotFound):
@@ -238,3 +315,28 @@ def actor_search_text(name: str, aliases: tuple[str, ...] | list[str]) -> str:
         lowered = value.lower().strip()
         forms.extend([lowered, "".join(lowered.split())])
     return " | ".join(dict.fromkeys(f for f in forms if f))
+
+
+def check_video_url(value: str) -> str:
+    """Empty, or exactly https://www.youtube.com/watch?v=<11-character id> with nothing after the id."""
+    url = value.strip()
+    if url and not YOUTUBE_WATCH_URL.fullmatch(url):
+        raise InvalidArgument(
+            "INVALID_VIDEO_URL", "source_video_url must be https://www.youtube.com/watch?v=<id> with nothing after"
+        )
+    return url
+
+
+def check_collections(values: object) -> tuple[str, ...]:
+    """Collection names: lower-case letters, digits, '-' or '_' (≤ 64), at most MAX_COLLECTIONS."""
+    if isinstance(values, str) or not isinstance(values, list | tuple):
+        raise InvalidArgument("INVALID_COLLECTIONS", "collections must be a list of names")
+    names = tuple(dict.fromkeys(str(v).strip() for v in values))
+    if len(names) > MAX_COLLECTIONS:
+        raise InvalidArgument("INVALID_COLLECTIONS", f"at most {MAX_COLLECTIONS} collections")
+    for name in names:
+        if not COLLECTION_NAME.fullmatch(name):
+            raise InvalidArgument(
+                "INVALID_COLLECTIONS", f"collection {name!r}: 1-64 lower-case letters, digits, '-' or '_'"
+            )
+    return names

@@ -12,22 +12,29 @@ Manifest (`catalog.yaml`, `catalog.yml` or `catalog.json` in the folder, or the 
         title: To be, or not to be
         work_title: Hamlet
         kind: stage_play                # movie | drama | animation | stage_play | other
-        category: tragedy
+        category: tragedy               # free text, one per script (e.g. a genre: 로맨스, 액션, 드라마)
         language: en
-        source_video_url: ""            # optional
+        source_video_url: ""            # optional; when set, exactly https://www.youtube.com/watch?v=<11-char id>
+        video_start_seconds: 0.0        # optional (default 0): where the scene's timeline starts on that video
+        collections: [sync-collection]  # optional curated collections: lower-case letters, digits, '-', '_'
         thumbnail_url: ""               # optional
         duration_seconds: 30.5          # optional: defaults to the last line's end
-        background_track: audio/bg.ogg  # optional, relative to the manifest
+        background_track: audio/bg.ogg  # optional, relative to the manifest (the scene without its voices)
         tokens:
           - id: hamlet-3-1-01
             actor: hamlet
             text: To be, or not to be, that is the question.
-            translation: ""             # optional
-            start_seconds: 0.0          # on the scene's timeline
+            translation: ""             # optional, e.g. the line in Korean
+            start_seconds: 0.0          # on the scene's timeline (+ video_start_seconds = on the video)
             end_seconds: 3.2
-            audio: audio/hamlet-3-1-01.ogg
+            audio: audio/hamlet-3-1-01.ogg   # the line's reference audio; it starts at start_seconds
             words:                      # relative to the start of the line's audio
-              - {word: To, start: 0.05, end: 0.2}
+              - {word: To, start: 0.05, end: 0.2, probability: 0.98}   # probability optional, 0-1 (default 1)
+
+Times on the source video, as the original frontend needs them: a line lies at video_start_seconds +
+start_seconds .. video_start_seconds + end_seconds, a word at video_start_seconds + start_seconds + its
+start. Two scripts that share a source_video_url (one actor's lines each) form a duet scene. A scene's
+pitch track is its lines' reference pitch contours placed at those times (computed, not in the manifest).
 
 Everything is validated before anything is written, and every problem is reported with its file and
 entry. Audio goes to the blob store under content-addressed keys (so re-imports upload nothing new
@@ -49,7 +56,8 @@ from tqdm import tqdm
 
 from yousync_catalog.audio import CONTENT_TYPES, AudioDecodeError, analyse
 from yousync_catalog.db.uow import CatalogUnitOfWork
-from yousync_catalog.domain import WORD_TOLERANCE_SECONDS, ScriptKind
+from yousync_catalog.domain import WORD_TOLERANCE_SECONDS, ScriptKind, check_collections, check_video_url
+from yousync_platform.errors import InvalidArgument
 from yousync_platform.storage import BlobStore
 
 MANIFEST_NAMES = ("catalog.yaml", "catalog.yml", "catalog.json")
@@ -147,6 +155,28 @@ class _Checker:
             return 0.0
         return float(value)
 
+    def video_url(self, entry: dict[str, Any], where: str) -> str:
+        value = self.text(entry, "source_video_url", where, limit=2000)
+        try:
+            return check_video_url(value)
+        except InvalidArgument:
+            self.fail(
+                where,
+                f"source_video_url {value!r} must be exactly https://www.youtube.com/watch?v=<11-character id> "
+                "(no youtu.be links, nothing after the id)",
+            )
+            return ""
+
+    def collections(self, entry: dict[str, Any], where: str) -> list[str]:
+        value = entry.get("collections")
+        if value is None:
+            return []
+        try:
+            return list(check_collections(value))
+        except InvalidArgument as exc:
+            self.fail(where, f"collections: {exc.message}")
+            return []
+
     def ident(self, entry: dict[str, Any], where: str, seen: set[str]) -> str:
         value = entry.get("id")
         if not isinstance(value, str) or not value or len(value) > 128 or not set(value) <= _ID_CHARS:
@@ -224,9 +254,13 @@ def parse_manifest(manifest: Path) -> tuple[dict[str, tuple[str, list[str]]], li
             "kind": kind,
             "category": check.text(entry, "category", where, limit=100),
             "language": check.text(entry, "language", where, limit=35),
-            "source_video_url": check.text(entry, "source_video_url", where, limit=2000),
+            "source_video_url": check.video_url(entry, where),
             "thumbnail_url": check.text(entry, "thumbnail_url", where, limit=2000),
+            "video_start_seconds": check.number(entry, "video_start_seconds", where, default=0.0),
+            "collections": check.collections(entry, where),
         }
+        if values["video_start_seconds"] < 0:
+            check.fail(where, "video_start_seconds must not be negative")
         background = None
         if entry.get("background_track"):
             background = check.file_path(entry["background_track"], "background_track", where)
@@ -264,6 +298,9 @@ def parse_manifest(manifest: Path) -> tuple[dict[str, tuple[str, list[str]]], li
                 text = check.text(word, "word", w_where, required=True, limit=100)
                 w_start = check.number(word, "start", w_where)
                 w_end = check.number(word, "end", w_where)
+                probability = check.number(word, "probability", w_where, default=1.0)
+                if not 0.0 <= probability <= 1.0:
+                    check.fail(w_where, f"probability {probability} must be between 0 and 1")
                 if w_end < w_start:
                     check.fail(w_where, f"{text!r} ends ({w_end}) before it starts ({w_start})")
                 elif w_start < -WORD_TOLERANCE_SECONDS or w_end > (end - start) + WORD_TOLERANCE_SECONDS:
@@ -271,7 +308,7 @@ def parse_manifest(manifest: Path) -> tuple[dict[str, tuple[str, list[str]]], li
                         w_where,
                         f"{text!r} at {w_start}-{w_end}s lies outside its line (0-{max(end - start, 0):.3f}s)",
                     )
-                words.append([text, w_start, w_end])
+                words.append([text, w_start, w_end] if probability == 1.0 else [text, w_start, w_end, probability])
             lines.append(
                 _Line(
                     external_id=token_id,

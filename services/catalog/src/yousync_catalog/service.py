@@ -20,17 +20,21 @@ from yousync_catalog.domain import (
     ActorNotFound,
     AudioLink,
     Bookmark,
+    Duet,
     Page,
     Script,
+    ScriptBookmark,
     ScriptFilter,
     ScriptKind,
     ScriptNotFound,
     Token,
     TokenNotFound,
     Word,
+    check_collections,
     check_id,
     check_line_timing,
     check_text,
+    check_video_url,
     search_terms,
 )
 from yousync_platform.context import Principal
@@ -79,7 +83,15 @@ def clean_script_values(values: dict[str, Any], *, creating: bool) -> dict[str, 
             if float(value) < 0:
                 raise InvalidArgument("INVALID_DURATION", "duration_seconds must not be negative")
             cleaned[name] = float(value)
-        elif name in {"source_video_url", "thumbnail_url"}:
+        elif name == "video_start_seconds":
+            if float(value) < 0:
+                raise InvalidArgument("INVALID_VIDEO_START", "video_start_seconds must not be negative")
+            cleaned[name] = float(value)
+        elif name == "collections":
+            cleaned[name] = list(check_collections(value))
+        elif name == "source_video_url":
+            cleaned[name] = check_video_url(check_text(value, name, required=False, limit=2000))
+        elif name == "thumbnail_url":
             cleaned[name] = check_text(value, name, required=False, limit=2000)
         elif name == "language":
             cleaned[name] = check_text(value, name, required=False, limit=35)
@@ -154,13 +166,48 @@ class CatalogService:
         size = page_size(requested_size)
         terms = filters.terms()  # validates the query length
 
+        filters.actor_compact()  # validates the actor-name length
+
         async def load() -> Page[Script]:
             async with self._uow() as uow:
                 return await uow.scripts.page(filters, size, page_token)
 
-        if terms:  # free-text searches are too varied to cache
-            return await load()
-        return await self.lists.get(("scripts", filters, size, page_token), load)
+        if terms or filters.actor_name:  # free-text searches are too varied to cache
+            page = await load()
+        else:
+            page = await self.lists.get(("scripts", filters, size, page_token), load)
+        return dataclasses.replace(page, items=tuple([await self._with_background(s) for s in page.items]))
+
+    async def _with_background(self, script: Script) -> Script:
+        if not script.background_blob_key:
+            return script
+        background = await self._link(script.background_blob_key, script.background_content_type)
+        return dataclasses.replace(script, background_track=background)
+
+    async def list_duets(self, requested_size: int) -> tuple[Duet, ...]:
+        size = page_size(requested_size)
+
+        async def load() -> tuple[Duet, ...]:
+            async with self._uow() as uow:
+                return tuple(await uow.scripts.duets(size))
+
+        duets: tuple[Duet, ...] = await self.details.get(("duets", size), load)
+        signed: list[Duet] = []
+        for duet in duets:
+            first, second = duet.scripts
+            pair = (await self._with_background(first), await self._with_background(second))
+            signed.append(dataclasses.replace(duet, scripts=pair))
+        return tuple(signed)
+
+    async def record_script_view(self, script_id: int) -> int:
+        check_id(script_id, "script")
+        async with self._uow() as uow:
+            views = await uow.scripts.add_view(script_id)
+            if views is None:
+                raise ScriptNotFound(script_id)
+            await uow.commit()
+        self._changed(structure=False)
+        return views
 
     async def get_script(self, script_id: int) -> Script:
         check_id(script_id, "script")
@@ -266,6 +313,35 @@ class CatalogService:
                 raise NotFound("BOOKMARK_NOT_FOUND", "no such bookmark", {"token_id": str(token_id)})
             await uow.commit()
 
+    # ---- bookmarks of whole scripts (clips) --------------------------------------------------------
+    async def list_script_bookmarks(
+        self, principal: Principal | None, requested_size: int, page_token: str
+    ) -> Page[ScriptBookmark]:
+        user = require_user(principal)
+        size = page_size(requested_size, default=50)
+        async with self._uow() as uow:
+            return await uow.script_bookmarks.page(user.subject, size, page_token)
+
+    async def create_script_bookmark(self, principal: Principal | None, script_id: int) -> ScriptBookmark:
+        """ALREADY_EXISTS (BOOKMARK_EXISTS) when bookmarked already; SCRIPT_NOT_FOUND for an unknown script."""
+        user = require_user(principal)
+        check_id(script_id, "script")
+        async with self._uow() as uow:
+            if await uow.scripts.get_row(script_id) is None:
+                raise ScriptNotFound(script_id)
+            bookmark = await uow.script_bookmarks.create(user.subject, script_id)
+            await uow.commit()
+        return bookmark
+
+    async def delete_script_bookmark(self, principal: Principal | None, script_id: int) -> bool:
+        """Idempotent; whether the caller had such a bookmark."""
+        user = require_user(principal)
+        check_id(script_id, "script")
+        async with self._uow() as uow:
+            deleted = await uow.script_bookmarks.delete(user.subject, script_id)
+            await uow.commit()
+        return deleted
+
     # ---- admin edits --------------------------------------------------------------------------------
     async def _idempotent(self, kind: str, principal: Principal, request_id: str) -> int | None:
         if not request_id:
@@ -337,7 +413,10 @@ class CatalogService:
                 if int(value) > 0:
                     cleaned[name] = int(value)
             elif name == "words":
-                cleaned[name] = [[w.word, w.start, w.end] for w in value]
+                cleaned[name] = [
+                    [w.word, w.start, w.end] if w.probability == 1.0 else [w.word, w.start, w.end, w.probability]
+                    for w in value
+                ]
             elif name == "actor_id":
                 if value:
                     if not await uow.actors.exists(int(value)):

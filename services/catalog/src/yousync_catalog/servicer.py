@@ -119,3 +119,33 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
     ) -> catalog_pb2.DeleteBookmarkResponse:
         await self._service.delete_bookmark(current_principal(), request.token_id)
         return catalog_pb2.DeleteBookmarkResponse()
+
+    async def RecordScriptView(
+        self, request: catalog_pb2.RecordScriptViewRequest, context: Context
+    ) -> catalog_pb2.RecordScriptViewResponse:
+        views = await self._service.record_script_view(request.script_id)
+        return catalog_pb2.RecordScriptViewResponse(script_id=request.script_id, view_count=views)
+
+    async def ListDuets(self, request: catalog_pb2.ListDuetsRequest, context: Context) -> catalog_pb2.ListDuetsResponse:
+        duets = await self._service.list_duets(request.page_size)
+        return catalog_pb2.ListDuetsResponse(duets=[convert.duet_pb(d) for d in duets])
+
+    async def ListScriptBookmarks(
+        self, request: catalog_pb2.ListScriptBookmarksRequest, context: Context
+    ) -> catalog_pb2.ListScriptBookmarksResponse:
+        page = await self._service.list_script_bookmarks(current_principal(), request.page_size, request.page_token)
+        return catalog_pb2.ListScriptBookmarksResponse(
+            bookmarks=[convert.script_bookmark_pb(b) for b in page.items], next_page_token=page.next_page_token
+        )
+
+    async def CreateScriptBookmark(
+        self, request: catalog_pb2.CreateScriptBookmarkRequest, context: Context
+    ) -> catalog_pb2.ScriptBookmark:
+        bookmark = await self._service.create_script_bookmark(current_principal(), request.script_id)
+        return convert.script_bookmark_pb(bookmark)
+
+    async def DeleteScriptBookmark(
+        self, request: catalog_pb2.DeleteScriptBookmarkRequest, context: Context
+    ) -> catalog_pb2.DeleteScriptBookmarkResponse:
+        deleted = await self._service.delete_script_bookmark(current_principal(), request.script_id)
+        return catalog_pb2.DeleteScriptBookmarkResponse(deleted=deleted)

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from yousync_gateway.clients import open_clients
+from yousync_gateway.compat import catalog as compat_catalog
 from yousync_gateway.deps import GatewayState, Limits
 from yousync_gateway.errors import HANDLERS
 from yousync_gateway.limits import Concurrency, SlidingWindow
@@ -97,6 +98,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         blobs.router,
         analysis.legacy,
         ops.router,
+        compat_catalog.router,
     ):
         app.include_router(router)
     origins = list(settings.cors_origins)

@@ -64,7 +64,7 @@ class Actor(_message.Message):
     def __init__(self, id: _Optional[int] = ..., external_id: _Optional[str] = ..., name: _Optional[str] = ..., aliases: _Optional[_Iterable[str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Script(_message.Message):
-    __slots__ = ("id", "external_id", "title", "work_title", "kind", "category", "language", "source_video_url", "thumbnail_url", "duration_seconds", "background_track", "actors", "view_count", "take_count", "create_time", "update_time", "tokens", "token_count")
+    __slots__ = ("id", "external_id", "title", "work_title", "kind", "category", "language", "source_video_url", "thumbnail_url", "duration_seconds", "background_track", "actors", "view_count", "take_count", "create_time", "update_time", "tokens", "token_count", "video_start_seconds", "video_end_seconds", "collections", "pitch_track")
     ID_FIELD_NUMBER: _ClassVar[int]
     EXTERNAL_ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -83,6 +83,10 @@ class Script(_message.Message):
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     TOKENS_FIELD_NUMBER: _ClassVar[int]
     TOKEN_COUNT_FIELD_NUMBER: _ClassVar[int]
+    VIDEO_START_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    VIDEO_END_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    COLLECTIONS_FIELD_NUMBER: _ClassVar[int]
+    PITCH_TRACK_FIELD_NUMBER: _ClassVar[int]
     id: int
     external_id: str
     title: str
@@ -101,10 +105,14 @@ class Script(_message.Message):
     update_time: _timestamp_pb2.Timestamp
     tokens: _containers.RepeatedCompositeFieldContainer[Token]
     token_count: int
-    def __init__(self, id: _Optional[int] = ..., external_id: _Optional[str] = ..., title: _Optional[str] = ..., work_title: _Optional[str] = ..., kind: _Optional[_Union[ScriptKind, str]] = ..., category: _Optional[str] = ..., language: _Optional[str] = ..., source_video_url: _Optional[str] = ..., thumbnail_url: _Optional[str] = ..., duration_seconds: _Optional[float] = ..., background_track: _Optional[_Union[_common_pb2.AudioAccess, _Mapping]] = ..., actors: _Optional[_Iterable[_Union[ActorSummary, _Mapping]]] = ..., view_count: _Optional[int] = ..., take_count: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tokens: _Optional[_Iterable[_Union[Token, _Mapping]]] = ..., token_count: _Optional[int] = ...) -> None: ...
+    video_start_seconds: float
+    video_end_seconds: float
+    collections: _containers.RepeatedScalarFieldContainer[str]
+    pitch_track: _containers.RepeatedCompositeFieldContainer[_common_pb2.PitchPoint]
+    def __init__(self, id: _Optional[int] = ..., external_id: _Optional[str] = ..., title: _Optional[str] = ..., work_title: _Optional[str] = ..., kind: _Optional[_Union[ScriptKind, str]] = ..., category: _Optional[str] = ..., language: _Optional[str] = ..., source_video_url: _Optional[str] = ..., thumbnail_url: _Optional[str] = ..., duration_seconds: _Optional[float] = ..., background_track: _Optional[_Union[_common_pb2.AudioAccess, _Mapping]] = ..., actors: _Optional[_Iterable[_Union[ActorSummary, _Mapping]]] = ..., view_count: _Optional[int] = ..., take_count: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tokens: _Optional[_Iterable[_Union[Token, _Mapping]]] = ..., token_count: _Optional[int] = ..., video_start_seconds: _Optional[float] = ..., video_end_seconds: _Optional[float] = ..., collections: _Optional[_Iterable[str]] = ..., pitch_track: _Optional[_Iterable[_Union[_common_pb2.PitchPoint, _Mapping]]] = ...) -> None: ...
 
 class Token(_message.Message):
-    __slots__ = ("id", "external_id", "script_id", "actor", "position", "text", "translation", "start_seconds", "end_seconds", "words", "reference_audio", "reference_pitch", "reference_key", "view_count", "take_count", "language", "script_title", "reference_duration_seconds")
+    __slots__ = ("id", "external_id", "script_id", "actor", "position", "text", "translation", "start_seconds", "end_seconds", "words", "reference_audio", "reference_pitch", "reference_key", "view_count", "take_count", "language", "script_title", "reference_duration_seconds", "video_start_seconds", "video_end_seconds", "video_words")
     ID_FIELD_NUMBER: _ClassVar[int]
     EXTERNAL_ID_FIELD_NUMBER: _ClassVar[int]
     SCRIPT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -123,6 +131,9 @@ class Token(_message.Message):
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     SCRIPT_TITLE_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_DURATION_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    VIDEO_START_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    VIDEO_END_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    VIDEO_WORDS_FIELD_NUMBER: _ClassVar[int]
     id: int
     external_id: str
     script_id: int
@@ -141,10 +152,25 @@ class Token(_message.Message):
     language: str
     script_title: str
     reference_duration_seconds: float
-    def __init__(self, id: _Optional[int] = ..., external_id: _Optional[str] = ..., script_id: _Optional[int] = ..., actor: _Optional[_Union[ActorSummary, _Mapping]] = ..., position: _Optional[int] = ..., text: _Optional[str] = ..., translation: _Optional[str] = ..., start_seconds: _Optional[float] = ..., end_seconds: _Optional[float] = ..., words: _Optional[_Iterable[_Union[_common_pb2.WordTiming, _Mapping]]] = ..., reference_audio: _Optional[_Union[_common_pb2.AudioAccess, _Mapping]] = ..., reference_pitch: _Optional[_Iterable[_Union[_common_pb2.PitchPoint, _Mapping]]] = ..., reference_key: _Optional[str] = ..., view_count: _Optional[int] = ..., take_count: _Optional[int] = ..., language: _Optional[str] = ..., script_title: _Optional[str] = ..., reference_duration_seconds: _Optional[float] = ...) -> None: ...
+    video_start_seconds: float
+    video_end_seconds: float
+    video_words: _containers.RepeatedCompositeFieldContainer[VideoWord]
+    def __init__(self, id: _Optional[int] = ..., external_id: _Optional[str] = ..., script_id: _Optional[int] = ..., actor: _Optional[_Union[ActorSummary, _Mapping]] = ..., position: _Optional[int] = ..., text: _Optional[str] = ..., translation: _Optional[str] = ..., start_seconds: _Optional[float] = ..., end_seconds: _Optional[float] = ..., words: _Optional[_Iterable[_Union[_common_pb2.WordTiming, _Mapping]]] = ..., reference_audio: _Optional[_Union[_common_pb2.AudioAccess, _Mapping]] = ..., reference_pitch: _Optional[_Iterable[_Union[_common_pb2.PitchPoint, _Mapping]]] = ..., reference_key: _Optional[str] = ..., view_count: _Optional[int] = ..., take_count: _Optional[int] = ..., language: _Optional[str] = ..., script_title: _Optional[str] = ..., reference_duration_seconds: _Optional[float] = ..., video_start_seconds: _Optional[float] = ..., video_end_seconds: _Optional[float] = ..., video_words: _Optional[_Iterable[_Union[VideoWord, _Mapping]]] = ...) -> None: ...
+
+class VideoWord(_message.Message):
+    __slots__ = ("word", "start_seconds", "end_seconds", "probability")
+    WORD_FIELD_NUMBER: _ClassVar[int]
+    START_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    END_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    PROBABILITY_FIELD_NUMBER: _ClassVar[int]
+    word: str
+    start_seconds: float
+    end_seconds: float
+    probability: float
+    def __init__(self, word: _Optional[str] = ..., start_seconds: _Optional[float] = ..., end_seconds: _Optional[float] = ..., probability: _Optional[float] = ...) -> None: ...
 
 class ListScriptsRequest(_message.Message):
-    __slots__ = ("page_size", "page_token", "category", "actor_id", "language", "query", "order_by", "kind")
+    __slots__ = ("page_size", "page_token", "category", "actor_id", "language", "query", "order_by", "kind", "collection", "source_video_url", "actor_name")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
@@ -153,6 +179,9 @@ class ListScriptsRequest(_message.Message):
     QUERY_FIELD_NUMBER: _ClassVar[int]
     ORDER_BY_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_VIDEO_URL_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_NAME_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     category: str
@@ -161,7 +190,10 @@ class ListScriptsRequest(_message.Message):
     query: str
     order_by: ScriptOrder
     kind: ScriptKind
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., category: _Optional[str] = ..., actor_id: _Optional[int] = ..., language: _Optional[str] = ..., query: _Optional[str] = ..., order_by: _Optional[_Union[ScriptOrder, str]] = ..., kind: _Optional[_Union[ScriptKind, str]] = ...) -> None: ...
+    collection: str
+    source_video_url: str
+    actor_name: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., category: _Optional[str] = ..., actor_id: _Optional[int] = ..., language: _Optional[str] = ..., query: _Optional[str] = ..., order_by: _Optional[_Union[ScriptOrder, str]] = ..., kind: _Optional[_Union[ScriptKind, str]] = ..., collection: _Optional[str] = ..., source_video_url: _Optional[str] = ..., actor_name: _Optional[str] = ...) -> None: ...
 
 class ListScriptsResponse(_message.Message):
     __slots__ = ("scripts", "next_page_token")
@@ -386,3 +418,83 @@ class DeleteBookmarkRequest(_message.Message):
 class DeleteBookmarkResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class RecordScriptViewRequest(_message.Message):
+    __slots__ = ("script_id",)
+    SCRIPT_ID_FIELD_NUMBER: _ClassVar[int]
+    script_id: int
+    def __init__(self, script_id: _Optional[int] = ...) -> None: ...
+
+class RecordScriptViewResponse(_message.Message):
+    __slots__ = ("script_id", "view_count")
+    SCRIPT_ID_FIELD_NUMBER: _ClassVar[int]
+    VIEW_COUNT_FIELD_NUMBER: _ClassVar[int]
+    script_id: int
+    view_count: int
+    def __init__(self, script_id: _Optional[int] = ..., view_count: _Optional[int] = ...) -> None: ...
+
+class Duet(_message.Message):
+    __slots__ = ("source_video_url", "scripts")
+    SOURCE_VIDEO_URL_FIELD_NUMBER: _ClassVar[int]
+    SCRIPTS_FIELD_NUMBER: _ClassVar[int]
+    source_video_url: str
+    scripts: _containers.RepeatedCompositeFieldContainer[Script]
+    def __init__(self, source_video_url: _Optional[str] = ..., scripts: _Optional[_Iterable[_Union[Script, _Mapping]]] = ...) -> None: ...
+
+class ListDuetsRequest(_message.Message):
+    __slots__ = ("page_size",)
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    def __init__(self, page_size: _Optional[int] = ...) -> None: ...
+
+class ListDuetsResponse(_message.Message):
+    __slots__ = ("duets",)
+    DUETS_FIELD_NUMBER: _ClassVar[int]
+    duets: _containers.RepeatedCompositeFieldContainer[Duet]
+    def __init__(self, duets: _Optional[_Iterable[_Union[Duet, _Mapping]]] = ...) -> None: ...
+
+class ScriptBookmark(_message.Message):
+    __slots__ = ("id", "script_id", "create_time", "script")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    SCRIPT_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    SCRIPT_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    script_id: int
+    create_time: _timestamp_pb2.Timestamp
+    script: Script
+    def __init__(self, id: _Optional[int] = ..., script_id: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., script: _Optional[_Union[Script, _Mapping]] = ...) -> None: ...
+
+class ListScriptBookmarksRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListScriptBookmarksResponse(_message.Message):
+    __slots__ = ("bookmarks", "next_page_token")
+    BOOKMARKS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    bookmarks: _containers.RepeatedCompositeFieldContainer[ScriptBookmark]
+    next_page_token: str
+    def __init__(self, bookmarks: _Optional[_Iterable[_Union[ScriptBookmark, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class CreateScriptBookmarkRequest(_message.Message):
+    __slots__ = ("script_id",)
+    SCRIPT_ID_FIELD_NUMBER: _ClassVar[int]
+    script_id: int
+    def __init__(self, script_id: _Optional[int] = ...) -> None: ...
+
+class DeleteScriptBookmarkRequest(_message.Message):
+    __slots__ = ("script_id",)
+    SCRIPT_ID_FIELD_NUMBER: _ClassVar[int]
+    script_id: int
+    def __init__(self, script_id: _Optional[int] = ...) -> None: ...
+
+class DeleteScriptBookmarkResponse(_message.Message):
+    __slots__ = ("deleted",)
+    DELETED_FIELD_NUMBER: _ClassVar[int]
+    deleted: bool
+    def __init__(self, deleted: _Optional[bool] = ...) -> None: ...

@@ -132,6 +132,31 @@ class CatalogServiceStub:
                 request_serializer=yousync_dot_catalog_dot_v1_dot_catalog__pb2.DeleteBookmarkRequest.SerializeToString,
                 response_deserializer=yousync_dot_catalog_dot_v1_dot_catalog__pb2.DeleteBookmarkResponse.FromString,
                 _registered_method=True)
+        self.RecordScriptView = channel.unary_unary(
+                '/yousync.catalog.v1.CatalogService/RecordScriptView',
+                request_serializer=yousync_dot_catalog_dot_v1_dot_catalog__pb2.RecordScriptViewRequest.SerializeToString,
+                response_deserializer=yousync_dot_catalog_dot_v1_dot_catalog__pb2.RecordScriptViewResponse.FromString,
+                _registered_method=True)
+        self.ListDuets = channel.unary_unary(
+                '/yousync.catalog.v1.CatalogService/ListDuets',
+                request_serializer=yousync_dot_catalog_dot_v1_dot_catalog__pb2.ListDuetsRequest.SerializeToString,
+                response_deserializer=yousync_dot_catalog_dot_v1_dot_catalog__pb2.ListDuetsResponse.FromString,
+                _registered_method=True)
+        self.ListScriptBookmarks = channel.unary_unary(
+                '/yousync.catalog.v1.CatalogService/ListScriptBookmarks',
+                request_serializer=yousync_dot_catalog_dot_v1_dot_catalog__pb2.ListScriptBookmarksRequest.SerializeToString,
+                response_deserializer=yousync_dot_catalog_dot_v1_dot_catalog__pb2.ListScriptBookmarksResponse.FromString,
+                _registered_method=True)
+        self.CreateScriptBookmark = channel.unary_unary(
+                '/yousync.catalog.v1.CatalogService/CreateScriptBookmark',
+                request_serializer=yousync_dot_catalog_dot_v1_dot_catalog__pb2.CreateScriptBookmarkRequest.SerializeToString,
+                response_deserializer=yousync_dot_catalog_dot_v1_dot_catalog__pb2.ScriptBookmark.FromString,
+                _registered_method=True)
+        self.DeleteScriptBookmark = channel.unary_unary(
+                '/yousync.catalog.v1.CatalogService/DeleteScriptBookmark',
+                request_serializer=yousync_dot_catalog_dot_v1_dot_catalog__pb2.DeleteScriptBookmarkRequest.SerializeToString,
+                response_deserializer=yousync_dot_catalog_dot_v1_dot_catalog__pb2.DeleteScriptBookmarkResponse.FromString,
+                _registered_method=True)
 
 
 class CatalogServiceServicer:
@@ -264,6 +289,42 @@ class CatalogServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordScriptView(self, request, context):
+        """Counts one view of a whole script (clip), without counting any of its lines.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDuets(self, request, context):
+        """Duet scenes: source videos that exactly two scripts (two actors' clips of one scene) share,
+        each pair ordered by script id, scenes ordered by their first script id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListScriptBookmarks(self, request, context):
+        """The caller's bookmarks of whole scripts (clips), newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateScriptBookmark(self, request, context):
+        """ALREADY_EXISTS when the caller has bookmarked the script already; NOT_FOUND for an unknown script.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteScriptBookmark(self, request, context):
+        """Idempotent: `deleted` says whether the caller had such a bookmark.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CatalogServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -361,6 +422,31 @@ def add_CatalogServiceServicer_to_server(servicer, server):
                     servicer.DeleteBookmark,
                     request_deserializer=yousync_dot_catalog_dot_v1_dot_catalog__pb2.DeleteBookmarkRequest.FromString,
                     response_serializer=yousync_dot_catalog_dot_v1_dot_catalog__pb2.DeleteBookmarkResponse.SerializeToString,
+            ),
+            'RecordScriptView': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordScriptView,
+                    request_deserializer=yousync_dot_catalog_dot_v1_dot_catalog__pb2.RecordScriptViewRequest.FromString,
+                    response_serializer=yousync_dot_catalog_dot_v1_dot_catalog__pb2.RecordScriptViewResponse.SerializeToString,
+            ),
+            'ListDuets': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDuets,
+                    request_deserializer=yousync_dot_catalog_dot_v1_dot_catalog__pb2.ListDuetsRequest.FromString,
+                    response_serializer=yousync_dot_catalog_dot_v1_dot_catalog__pb2.ListDuetsResponse.SerializeToString,
+            ),
+            'ListScriptBookmarks': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListScriptBookmarks,
+                    request_deserializer=yousync_dot_catalog_dot_v1_dot_catalog__pb2.ListScriptBookmarksRequest.FromString,
+                    response_serializer=yousync_dot_catalog_dot_v1_dot_catalog__pb2.ListScriptBookmarksResponse.SerializeToString,
+            ),
+            'CreateScriptBookmark': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateScriptBookmark,
+                    request_deserializer=yousync_dot_catalog_dot_v1_dot_catalog__pb2.CreateScriptBookmarkRequest.FromString,
+                    response_serializer=yousync_dot_catalog_dot_v1_dot_catalog__pb2.ScriptBookmark.SerializeToString,
+            ),
+            'DeleteScriptBookmark': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteScriptBookmark,
+                    request_deserializer=yousync_dot_catalog_dot_v1_dot_catalog__pb2.DeleteScriptBookmarkRequest.FromString,
+                    response_serializer=yousync_dot_catalog_dot_v1_dot_catalog__pb2.DeleteScriptBookmarkResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -879,6 +965,141 @@ class CatalogService:
             '/yousync.catalog.v1.CatalogService/DeleteBookmark',
             yousync_dot_catalog_dot_v1_dot_catalog__pb2.DeleteBookmarkRequest.SerializeToString,
             yousync_dot_catalog_dot_v1_dot_catalog__pb2.DeleteBookmarkResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordScriptView(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yousync.catalog.v1.CatalogService/RecordScriptView',
+            yousync_dot_catalog_dot_v1_dot_catalog__pb2.RecordScriptViewRequest.SerializeToString,
+            yousync_dot_catalog_dot_v1_dot_catalog__pb2.RecordScriptViewResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDuets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yousync.catalog.v1.CatalogService/ListDuets',
+            yousync_dot_catalog_dot_v1_dot_catalog__pb2.ListDuetsRequest.SerializeToString,
+            yousync_dot_catalog_dot_v1_dot_catalog__pb2.ListDuetsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListScriptBookmarks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yousync.catalog.v1.CatalogService/ListScriptBookmarks',
+            yousync_dot_catalog_dot_v1_dot_catalog__pb2.ListScriptBookmarksRequest.SerializeToString,
+            yousync_dot_catalog_dot_v1_dot_catalog__pb2.ListScriptBookmarksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateScriptBookmark(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yousync.catalog.v1.CatalogService/CreateScriptBookmark',
+            yousync_dot_catalog_dot_v1_dot_catalog__pb2.CreateScriptBookmarkRequest.SerializeToString,
+            yousync_dot_catalog_dot_v1_dot_catalog__pb2.ScriptBookmark.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteScriptBookmark(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yousync.catalog.v1.CatalogService/DeleteScriptBookmark',
+            yousync_dot_catalog_dot_v1_dot_catalog__pb2.DeleteScriptBookmarkRequest.SerializeToString,
+            yousync_dot_catalog_dot_v1_dot_catalog__pb2.DeleteScriptBookmarkResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -20,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
+from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -68,6 +69,10 @@ class ScriptRow(CatalogBase):
     background_content_type: Mapped[str] = mapped_column(String(100), default="")
     view_count: Mapped[int] = mapped_column(BigInteger, default=0)
     take_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Where the scene's timeline starts on the source video (seconds).
+    video_start_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    # Curated collections (e.g. "sync-collection").
+    collections: Mapped[list[str]] = mapped_column(PG_ARRAY(Text), default=list, server_default="{}")
     # Lower-cased title, work title, actor names/aliases and line texts: what free-text search matches.
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = _created()
@@ -78,7 +83,10 @@ class ScriptRow(CatalogBase):
         Index("ix_scripts_latest", created_at.desc(), id.desc()),
         Index("ix_scripts_title", func.lower(title), "id"),
         Index("ix_scripts_category", "category"),
+        Index("ix_scripts_source_video_url", "source_video_url", "id"),
+        Index("ix_scripts_collections", "collections", postgresql_using="gin"),
         CheckConstraint("duration_seconds >= 0", name="duration_not_negative"),
+        CheckConstraint("video_start_seconds >= 0", name="video_start_not_negative"),
     )
 
 
@@ -128,6 +136,22 @@ class BookmarkRow(CatalogBase):
     __table_args__ = (
         UniqueConstraint("user_id", "token_id"),
         Index("ix_bookmarks_user_recent", "user_id", created_at.desc(), id.desc()),
+    )
+
+
+class ScriptBookmarkRow(CatalogBase):
+    """A user's bookmark of a whole script (clip)."""
+
+    __tablename__ = "script_bookmarks"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    script_id: Mapped[int] = mapped_column(ForeignKey(ScriptRow.id, ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = _created()
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "script_id"),
+        Index("ix_script_bookmarks_user_recent", "user_id", id.desc()),
     )
 
 

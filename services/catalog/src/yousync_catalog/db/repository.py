@@ -15,6 +15,7 @@ from yousync_catalog.db.models import (
     BookmarkRow,
     CreateRequestRow,
     ProcessedEventRow,
+    ScriptBookmarkRow,
     ScriptRow,
     TokenRow,
 )
@@ -22,9 +23,12 @@ from yousync_catalog.domain import (
     Actor,
     ActorSummary,
     Bookmark,
+    Duet,
     Page,
     PitchPoint,
     Script,
+    ScriptBookmark,
+    ScriptBookmarkExists,
     ScriptFilter,
     ScriptKind,
     ScriptOrder,
@@ -54,7 +58,13 @@ def _actor(row: ActorRow) -> Actor:
     )
 
 
-def _token(row: TokenRow, actor_name: str | None, script_title: str, language: str) -> Token:
+def _word(value: Sequence[Any]) -> Word:
+    """A stored word: [word, start, end] or [word, start, end, probability]."""
+    probability = float(value[3]) if len(value) > 3 and value[3] is not None else 1.0
+    return Word(str(value[0]), float(value[1]), float(value[2]), probability)
+
+
+def _token(row: TokenRow, actor_name: str | None, script_title: str, language: str, video_offset: float = 0.0) -> Token:
     return Token(
         id=row.id,
         external_id=row.external_id or "",
@@ -67,7 +77,7 @@ def _token(row: TokenRow, actor_name: str | None, script_title: str, language: s
         translation=row.translation,
         start_seconds=row.start_seconds,
         end_seconds=row.end_seconds,
-        words=tuple(Word(str(w[0]), float(w[1]), float(w[2])) for w in row.words or ()),
+        words=tuple(_word(w) for w in row.words or ()),
         reference_blob_key=row.reference_blob_key,
         reference_content_type=row.reference_content_type,
         reference_sha256=row.reference_sha256,
@@ -77,6 +87,7 @@ def _token(row: TokenRow, actor_name: str | None, script_title: str, language: s
         ),
         view_count=row.view_count,
         take_count=row.take_count,
+        video_offset_seconds=video_offset,
     )
 
 
@@ -101,6 +112,8 @@ def _script(row: ScriptRow, actors: Sequence[ActorSummary], token_count: int, to
         updated_at=row.updated_at,
         token_count=token_count,
         tokens=tuple(tokens),
+        video_start_seconds=row.video_start_seconds,
+        collections=tuple(row.collections or ()),
     )
 
 
@@ -129,8 +142,29 @@ class ScriptRepository:
         return result
 
     async def page(self, filters: ScriptFilter, limit: int, page_token: str) -> Page[Script]:
-        fp = paging.fingerprint(filters.category, filters.actor_id, filters.language, filters.terms(), filters.kind)
+        actor_compact = filters.actor_compact()
+        fp = paging.fingerprint(
+            filters.category,
+            filters.actor_id,
+            filters.language,
+            filters.terms(),
+            filters.kind,
+            filters.collection,
+            filters.source_video_url,
+            actor_compact,
+        )
         query: Select[Any] = select(ScriptRow, _TOKEN_COUNT)
+        if filters.collection:
+            query = query.where(ScriptRow.collections.contains([filters.collection]))
+        if filters.source_video_url:
+            query = query.where(ScriptRow.source_video_url == filters.source_video_url)
+        if actor_compact:
+            query = query.where(
+                exists()
+                .where(TokenRow.script_id == ScriptRow.id)
+                .where(ActorRow.id == TokenRow.actor_id)
+                .where(ActorRow.search_text.like(_like(actor_compact), escape="\\"))
+            )
         if filters.category:
             query = query.where(ScriptRow.category == filters.category)
         if filters.language:
@@ -200,7 +234,7 @@ class ScriptRepository:
                 .where(TokenRow.script_id == script_id)
                 .order_by(TokenRow.position, TokenRow.id)
             )
-            tokens = [_token(t, name, row.title, row.language) for t, name in token_rows]
+            tokens = [_token(t, name, row.title, row.language, row.video_start_seconds) for t, name in token_rows]
         actors = await self._actors_of([row.id])
         return _script(row, actors.get(row.id, ()), int(found[1]), tokens)
 
@@ -256,6 +290,42 @@ class ScriptRepository:
             ).bindparams(bindparam("ids", value=ids)),
         )
 
+    async def add_view(self, script_id: int) -> int | None:
+        """Count one view of the script itself; its new view count, or None when it is absent."""
+        return await self._session.scalar(
+            update(ScriptRow)
+            .where(ScriptRow.id == script_id)
+            .values(view_count=ScriptRow.view_count + 1)
+            .returning(ScriptRow.view_count)
+        )
+
+    async def summaries(self, script_ids: Sequence[int]) -> dict[int, Script]:
+        """Scripts (without tokens) by id."""
+        if not script_ids:
+            return {}
+        rows = (await self._session.execute(select(ScriptRow, _TOKEN_COUNT).where(ScriptRow.id.in_(script_ids)))).all()
+        actors = await self._actors_of([r[0].id for r in rows])
+        return {r[0].id: _script(r[0], actors.get(r[0].id, ()), int(r[1])) for r in rows}
+
+    async def duets(self, limit: int) -> list[Duet]:
+        """Source videos shared by exactly two scripts, pairs ordered by id, by their first script id."""
+        pairs = (
+            await self._session.execute(
+                select(ScriptRow.source_video_url, func.array_agg(ScriptRow.id))
+                .where(ScriptRow.source_video_url != "")
+                .group_by(ScriptRow.source_video_url)
+                .having(func.count(ScriptRow.id) == 2)
+                .order_by(func.min(ScriptRow.id))
+                .limit(limit)
+            )
+        ).all()
+        scripts = await self.summaries([i for _, ids in pairs for i in ids])
+        duets: list[Duet] = []
+        for url, ids in pairs:
+            first, second = sorted(ids)
+            duets.append(Duet(url, (scripts[first], scripts[second])))
+        return duets
+
     async def add_views(self, script_id: int, count: int = 1) -> None:
         await self._session.execute(
             update(ScriptRow).where(ScriptRow.id == script_id).values(view_count=ScriptRow.view_count + count)
@@ -274,7 +344,7 @@ class TokenRepository:
     async def get(self, token_id: int) -> Token | None:
         found = (
             await self._session.execute(
-                select(TokenRow, ActorRow.name, ScriptRow.title, ScriptRow.language)
+                select(TokenRow, ActorRow.name, ScriptRow.title, ScriptRow.language, ScriptRow.video_start_seconds)
                 .join(ScriptRow, ScriptRow.id == TokenRow.script_id)
                 .outerjoin(ActorRow, ActorRow.id == TokenRow.actor_id)
                 .where(TokenRow.id == token_id)
@@ -282,7 +352,7 @@ class TokenRepository:
         ).first()
         if found is None:
             return None
-        return _token(found[0], found[1], found[2], found[3])
+        return _token(found[0], found[1], found[2], found[3], found[4])
 
     async def script_of(self, token_id: int) -> int | None:
         return await self._session.scalar(select(TokenRow.script_id).where(TokenRow.id == token_id))
@@ -487,6 +557,54 @@ class BookmarkRepository:
             delete(BookmarkRow)
             .where(and_(BookmarkRow.user_id == user_id, BookmarkRow.token_id == token_id))
             .returning(BookmarkRow.id)
+        )
+        return result.scalar_one_or_none() is not None
+
+
+class ScriptBookmarkRepository:
+    """Bookmarks of whole scripts (clips), per user."""
+
+    def __init__(self, session: AsyncSession, scripts: ScriptRepository) -> None:
+        self._session = session
+        self._scripts = scripts
+
+    async def _with_scripts(self, rows: Sequence[ScriptBookmarkRow]) -> tuple[ScriptBookmark, ...]:
+        scripts = await self._scripts.summaries([r.script_id for r in rows])
+        return tuple(
+            ScriptBookmark(id=r.id, script_id=r.script_id, created_at=r.created_at, script=scripts[r.script_id])
+            for r in rows
+            if r.script_id in scripts
+        )
+
+    async def page(self, user_id: str, limit: int, page_token: str) -> Page[ScriptBookmark]:
+        fp = paging.fingerprint(user_id)
+        query = select(ScriptBookmarkRow).where(ScriptBookmarkRow.user_id == user_id)
+        key = paging.decode(page_token, "script-bookmarks", fp, (int,))
+        if key is not None:
+            query = query.where(ScriptBookmarkRow.id < key[0])
+        rows = (await self._session.scalars(query.order_by(ScriptBookmarkRow.id.desc()).limit(limit + 1))).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_token = paging.encode("script-bookmarks", fp, [rows[-1].id]) if more and rows else ""
+        return Page(await self._with_scripts(rows), next_token)
+
+    async def create(self, user_id: str, script_id: int) -> ScriptBookmark:
+        """ScriptBookmarkExists when the user has bookmarked the script already."""
+        row = await self._session.scalar(
+            insert(ScriptBookmarkRow)
+            .values(user_id=user_id, script_id=script_id)
+            .on_conflict_do_nothing()
+            .returning(ScriptBookmarkRow)
+        )
+        if row is None:
+            raise ScriptBookmarkExists(script_id)
+        return (await self._with_scripts([row]))[0]
+
+    async def delete(self, user_id: str, script_id: int) -> bool:
+        result = await self._session.execute(
+            delete(ScriptBookmarkRow)
+            .where(ScriptBookmarkRow.user_id == user_id, ScriptBookmarkRow.script_id == script_id)
+            .returning(ScriptBookmarkRow.id)
         )
         return result.scalar_one_or_none() is not None
 

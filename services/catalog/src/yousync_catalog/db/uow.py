@@ -9,6 +9,7 @@ from yousync_catalog.db.repository import (
     BookmarkRepository,
     CreateRequests,
     EventLog,
+    ScriptBookmarkRepository,
     ScriptRepository,
     TokenRepository,
 )
@@ -20,6 +21,7 @@ class CatalogUnitOfWork(UnitOfWork):
     tokens: TokenRepository
     actors: ActorRepository
     bookmarks: BookmarkRepository
+    script_bookmarks: ScriptBookmarkRepository
     events: EventLog
     create_requests: CreateRequests
 
@@ -29,6 +31,7 @@ class CatalogUnitOfWork(UnitOfWork):
         self.tokens = TokenRepository(self.session)
         self.actors = ActorRepository(self.session)
         self.bookmarks = BookmarkRepository(self.session)
+        self.script_bookmarks = ScriptBookmarkRepository(self.session, self.scripts)
         self.events = EventLog(self.session)
         self.create_requests = CreateRequests(self.session)
         return self
