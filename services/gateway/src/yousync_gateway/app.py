@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from yousync_gateway.clients import open_clients
+from yousync_gateway.compat import auth as compat_auth
 from yousync_gateway.deps import GatewayState, Limits
 from yousync_gateway.errors import HANDLERS
 from yousync_gateway.limits import AnalysisSlots, Concurrency, SlidingWindow
@@ -87,6 +88,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         blobs.router,
         analysis.legacy,
         ops.router,
+        compat_auth.router,
     ):
         app.include_router(router)
     origins = list(settings.cors_origins)
