@@ -9,12 +9,14 @@ from pathlib import Path
 
 from nats.aio.client import Client as NatsClient
 
-from yousync.analysis.v1 import analysis_pb2_grpc
+from yousync.analysis.v1 import analysis_pb2_grpc, job_capability_pb2_grpc
+from yousync_analysis_orchestrator import job_capability_servicer
 from yousync_analysis_orchestrator.catalog_client import CatalogClient
 from yousync_analysis_orchestrator.completion import Completion
 from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
 from yousync_analysis_orchestrator.dead_letters import DeadLetters
 from yousync_analysis_orchestrator.dispatcher import ANALYZER_POLICY, Dispatcher, DispatchPolicy
+from yousync_analysis_orchestrator.job_capability import JobCapability
 from yousync_analysis_orchestrator.progress import JobEventHub, JobWatcher, ProgressPublisher
 from yousync_analysis_orchestrator.queries import Queries
 from yousync_analysis_orchestrator.relay import OutboxRelay
@@ -98,6 +100,18 @@ async def create(settings: OrchestratorSettings, blob_settings: BlobSettings | N
             ),
         )
         services.append(Service(SERVICE_NAME, servicer, analysis_pb2_grpc.add_AnalysisServiceServicer_to_server))
+        capability = JobCapability(
+            uow=uow,
+            watcher=JobWatcher(uow=uow, hub=hub),
+            secret=settings.job_capability_secret.get_secret_value().encode(),
+        )
+        services.append(
+            Service(
+                job_capability_servicer.SERVICE_NAME,
+                job_capability_servicer.JobCapabilityServicer(capability),
+                job_capability_pb2_grpc.add_JobCapabilityServiceServicer_to_server,
+            )
+        )
     # Worker-only processes (relay, dispatcher) still serve grpc.health.v1 for their probes.
     server = GrpcServer(
         services,
@@ -105,7 +119,7 @@ async def create(settings: OrchestratorSettings, blob_settings: BlobSettings | N
         host=settings.grpc_host,
         port=settings.grpc_port,
         verifier=verifier,
-        public_methods=PUBLIC_METHODS,
+        public_methods=PUBLIC_METHODS | job_capability_servicer.PUBLIC_METHODS,
     )
     relay = None
     if "relay" in settings.roles:

@@ -33,6 +33,9 @@ class OrchestratorSettings(ServiceSettings):
     # Shared secret of the completion webhook (HMAC-SHA256); the webhook is refused while empty.
     webhook_secret: SecretStr = SecretStr("")
     webhook_tolerance_seconds: int = Field(default=300, ge=1)
+    # Shared with the gateway: proves its calls to JobCapabilityService (watching a job by its id
+    # alone, for the original frontend's EventSource). Empty (the default) disables that service.
+    job_capability_secret: SecretStr = SecretStr("")
     audio_url_ttl_seconds: int = Field(default=600, ge=30, le=86400)
 
     @field_validator("roles", mode="before")

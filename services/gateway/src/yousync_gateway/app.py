@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from yousync_gateway.clients import open_clients
+from yousync_gateway.compat import analysis as compat_analysis
 from yousync_gateway.compat import auth as compat_auth
 from yousync_gateway.deps import GatewayState, Limits
 from yousync_gateway.errors import HANDLERS
@@ -89,6 +90,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         analysis.legacy,
         ops.router,
         compat_auth.router,
+        compat_analysis.router,
     ):
         app.include_router(router)
     origins = list(settings.cors_origins)
