@@ -30,3 +30,13 @@ async def upload(gateway: Gateway, headers: dict[str, str], line_id: int, data: 
     assert body["status"] == "processing" and isinstance(body["message"], str)
     assert isinstance(body["job_id"], str) and body["job_id"]
     return body
+
+
+async def analysed(gateway: Gateway, headers: dict[str, str], line_id: int, data: bytes) -> dict[str, Any]:
+    """Upload as the frontend does and follow its credential-less stream to the end; the last event."""
+    job_id = (await upload(gateway, headers, line_id, data))["job_id"]
+    stream = await read_sse(gateway.http, f"{BASE}/scripts/analysis-progress/{job_id}")
+    assert stream.status == 200 and stream.events, stream.body
+    final: dict[str, Any] = stream.events[-1].data
+    assert final["status"] == "completed", final
+    return final

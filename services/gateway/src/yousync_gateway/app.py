@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from yousync_gateway.clients import open_clients
 from yousync_gateway.compat import analysis as compat_analysis
 from yousync_gateway.compat import auth as compat_auth
+from yousync_gateway.compat import mypage as compat_mypage
 from yousync_gateway.deps import GatewayState, Limits
 from yousync_gateway.errors import HANDLERS
 from yousync_gateway.limits import AnalysisSlots, Concurrency, SlidingWindow
@@ -91,6 +92,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         ops.router,
         compat_auth.router,
         compat_analysis.router,
+        compat_mypage.router,
     ):
         app.include_router(router)
     origins = list(settings.cors_origins)
