@@ -7,15 +7,18 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from nats.aio.client import Client as NatsClient
 
-from yousync.analysis.v1 import analysis_pb2_grpc, job_capability_pb2_grpc
-from yousync_analysis_orchestrator import job_capability_servicer
+from yousync.analysis.v1 import analysis_pb2_grpc, dub_pb2_grpc, job_capability_pb2_grpc
+from yousync_analysis_orchestrator import dub_servicer, job_capability_servicer
 from yousync_analysis_orchestrator.catalog_client import CatalogClient
 from yousync_analysis_orchestrator.completion import Completion
 from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
 from yousync_analysis_orchestrator.dead_letters import DeadLetters
 from yousync_analysis_orchestrator.dispatcher import ANALYZER_POLICY, Dispatcher, DispatchPolicy
+from yousync_analysis_orchestrator.dub_catalog import CatalogScenes
+from yousync_analysis_orchestrator.dubbing import Dubbing
 from yousync_analysis_orchestrator.job_capability import JobCapability
 from yousync_analysis_orchestrator.progress import JobEventHub, JobWatcher, ProgressPublisher
 from yousync_analysis_orchestrator.queries import Queries
@@ -110,6 +113,21 @@ async def create(settings: OrchestratorSettings, blob_settings: BlobSettings | N
                 job_capability_servicer.SERVICE_NAME,
                 job_capability_servicer.JobCapabilityServicer(capability),
                 job_capability_pb2_grpc.add_JobCapabilityServiceServicer_to_server,
+            )
+        )
+        dub_http = httpx.AsyncClient()
+        resources.push_async_callback(dub_http.aclose)
+        dubbing = Dubbing(
+            uow=uow,
+            blobs=blobs,
+            scenes=CatalogScenes(channels, settings.catalog_target, dub_http),
+            url_ttl=dt.timedelta(seconds=settings.audio_url_ttl_seconds),
+        )
+        services.append(
+            Service(
+                dub_servicer.SERVICE_NAME,
+                dub_servicer.DubServicer(dubbing),
+                dub_pb2_grpc.add_DubServiceServicer_to_server,
             )
         )
     # Worker-only processes (relay, dispatcher) still serve grpc.health.v1 for their probes.

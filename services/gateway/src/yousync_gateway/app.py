@@ -12,6 +12,7 @@ from yousync_gateway.clients import open_clients
 from yousync_gateway.compat import analysis as compat_analysis
 from yousync_gateway.compat import auth as compat_auth
 from yousync_gateway.compat import mypage as compat_mypage
+from yousync_gateway.compat import synthesize as compat_synthesize
 from yousync_gateway.deps import GatewayState, Limits
 from yousync_gateway.errors import HANDLERS
 from yousync_gateway.limits import AnalysisSlots, Concurrency, SlidingWindow
@@ -93,6 +94,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         compat_auth.router,
         compat_analysis.router,
         compat_mypage.router,
+        compat_synthesize.router,
     ):
         app.include_router(router)
     origins = list(settings.cors_origins)
