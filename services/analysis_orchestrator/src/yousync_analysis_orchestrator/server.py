@@ -7,9 +7,11 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from nats.aio.client import Client as NatsClient
 
-from yousync.analysis.v1 import analysis_pb2_grpc
+from yousync.analysis.v1 import analysis_pb2_grpc, dub_pb2_grpc, job_capability_pb2_grpc
+from yousync_analysis_orchestrator import dub_servicer, job_capability_servicer
 from yousync_analysis_orchestrator.adapters.catalog_client import CatalogClient
 from yousync_analysis_orchestrator.adapters.convert import ProtobufCodec
 from yousync_analysis_orchestrator.adapters.dead_letters import DeadLetters
@@ -19,6 +21,9 @@ from yousync_analysis_orchestrator.adapters.relay import OutboxRelay
 from yousync_analysis_orchestrator.adapters.servicer import AnalysisServicer
 from yousync_analysis_orchestrator.adapters.webhook import parse_external
 from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
+from yousync_analysis_orchestrator.dub_catalog import CatalogScenes
+from yousync_analysis_orchestrator.dubbing import Dubbing
+from yousync_analysis_orchestrator.job_capability import JobCapability
 from yousync_analysis_orchestrator.service import AnalysisService, Caps
 from yousync_analysis_orchestrator.settings import OrchestratorSettings
 from yousync_analysis_orchestrator.subjects import STREAM, STREAM_SUBJECTS
@@ -110,6 +115,32 @@ async def create(settings: OrchestratorSettings, blob_settings: BlobSettings | N
     if "api" in settings.roles:
         servicer = AnalysisServicer(service)
         services.append(Service(SERVICE_NAME, servicer, analysis_pb2_grpc.add_AnalysisServiceServicer_to_server))
+        capability = JobCapability(
+            service=service,
+            secret=settings.job_capability_secret.get_secret_value().encode(),
+        )
+        services.append(
+            Service(
+                job_capability_servicer.SERVICE_NAME,
+                job_capability_servicer.JobCapabilityServicer(capability),
+                job_capability_pb2_grpc.add_JobCapabilityServiceServicer_to_server,
+            )
+        )
+        dub_http = httpx.AsyncClient()
+        resources.push_async_callback(dub_http.aclose)
+        dubbing = Dubbing(
+            uow=uow,
+            blobs=blobs,
+            scenes=CatalogScenes(channels, settings.catalog_target, dub_http),
+            url_ttl=dt.timedelta(seconds=settings.audio_url_ttl_seconds),
+        )
+        services.append(
+            Service(
+                dub_servicer.SERVICE_NAME,
+                dub_servicer.DubServicer(dubbing),
+                dub_pb2_grpc.add_DubServiceServicer_to_server,
+            )
+        )
     # Worker-only processes (relay, dispatcher) still serve grpc.health.v1 for their probes.
     server = GrpcServer(
         services,
@@ -117,7 +148,7 @@ async def create(settings: OrchestratorSettings, blob_settings: BlobSettings | N
         host=settings.grpc_host,
         port=settings.grpc_port,
         verifier=verifier,
-        public_methods=PUBLIC_METHODS,
+        public_methods=PUBLIC_METHODS | job_capability_servicer.PUBLIC_METHODS,
     )
     relay = None
     if "relay" in settings.roles:

@@ -483,6 +483,14 @@ class AnalysisService:
 
     # --- the caller's jobs, results and takes (another user's are NOT_FOUND) --------------------
 
+    async def owner_of(self, job_id: str) -> str:
+        """The user a job belongs to (for the capability path, whose caller proved it knows the job id)."""
+        async with self._uow() as uow:
+            job = await uow.jobs.get(job_id)
+        if job is None:
+            raise NotFound("JOB_NOT_FOUND", "job not found")
+        return job.user_id
+
     async def job(self, user_id: str, job_id: str) -> Job:
         async with self._uow() as uow:
             job = await uow.jobs.get(job_id, user_id)

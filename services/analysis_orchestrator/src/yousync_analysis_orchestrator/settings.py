@@ -58,6 +58,9 @@ class OrchestratorSettings(ServiceSettings):
             "max_webhook_body_bytes", "ORCHESTRATOR_MAX_WEBHOOK_BODY_BYTES", caps.MAX_WEBHOOK_BODY_BYTES_ENV
         ),
     )
+    # Shared with the gateway: proves its calls to JobCapabilityService (watching a job by its id
+    # alone, for the original frontend's EventSource). Empty (the default) disables that service.
+    job_capability_secret: SecretStr = SecretStr("")
     audio_url_ttl_seconds: int = Field(default=600, ge=30, le=86400)
 
     @field_validator("roles", mode="before")

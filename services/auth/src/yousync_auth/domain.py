@@ -33,3 +33,22 @@ class Session:
     refresh_token: str
     refresh_expires_at: dt.datetime
     user: User
+
+
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    """A sign-in session (a refresh-token family) as far as access-token refresh needs it."""
+
+    user_id: str
+    created_at: dt.datetime
+    revoked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AccessGrant:
+    """A new access token of an existing session (refresh without a refresh token)."""
+
+    access_token: str
+    access_expires_at: dt.datetime
+    session_expires_at: dt.datetime
+    user: User

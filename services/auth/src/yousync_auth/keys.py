@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from yousync_auth.domain import User
+from yousync_platform.access_tokens import keys_from_jwks
 
 
 def _b64(data: bytes) -> str:
@@ -53,9 +54,17 @@ class SigningKeys:
             if not isinstance(public, Ed25519PublicKey):
                 raise ValueError("verification keys must be Ed25519 public keys (PEM)")
             self.jwks.append(public_jwk(public))
+        self._verification_keys = keys_from_jwks(self.jwks)
 
     def issue_access_token(
-        self, user: User, *, issuer: str, audience: str, ttl: dt.timedelta, now: dt.datetime
+        self,
+        user: User,
+        *,
+        issuer: str,
+        audience: str,
+        ttl: dt.timedelta,
+        now: dt.datetime,
+        session_id: str = "",
     ) -> tuple[str, dt.datetime]:
         expires = now + ttl
         claims: dict[str, Any] = {
@@ -69,5 +78,36 @@ class SigningKeys:
             "email": user.email,
             "roles": list(user.roles),
         }
+        if session_id:
+            claims["sid"] = session_id
         token = jwt.encode(claims, self._private, algorithm="EdDSA", headers={"kid": self.active["kid"]})
         return token, expires
+
+    def verify_ignoring_expiry(self, token: str, *, issuer: str, audience: str) -> dict[str, Any]:
+        """The claims of one of OUR access tokens (active or retired key, issuer, audience, type), its
+        expiry NOT checked: the caller bounds its age by the session's lifetime. ValueError otherwise."""
+        if not token or len(token) > 8192:
+            raise ValueError("no token")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise ValueError("malformed token") from None
+        if header.get("alg") != "EdDSA":
+            raise ValueError("algorithm not accepted")
+        key = self._verification_keys.get(str(header.get("kid", "")))
+        if key is None:
+            raise ValueError("unknown key")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=["EdDSA"],
+                audience=audience,
+                issuer=issuer,
+                options={"verify_exp": False, "require": ["exp", "iat", "sub", "iss", "aud"]},
+            )
+        except jwt.PyJWTError:
+            raise ValueError("invalid token") from None
+        if claims.get("typ") != "access":
+            raise ValueError("not an access token")
+        return claims

@@ -23,7 +23,17 @@ SERVICE_NAME = "yousync.auth.v1.AuthService"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Calls that carry no access token (or a stale one the browser still holds).
 PUBLIC_METHODS = frozenset(
-    f"/{SERVICE_NAME}/{m}" for m in ("SignInWithGoogle", "DevSignIn", "Refresh", "SignOut", "GetJwks")
+    f"/{SERVICE_NAME}/{m}"
+    for m in (
+        "SignInWithGoogle",
+        "DevSignIn",
+        "Refresh",
+        "SignOut",
+        "GetJwks",
+        # These verify the (possibly expired) access token in the request body themselves.
+        "RefreshSession",
+        "EndSession",
+    )
 )
 
 
@@ -50,6 +60,7 @@ async def create_server(settings: AuthSettings) -> tuple[GrpcServer, AsyncExitSt
             access_ttl=dt.timedelta(seconds=settings.access_token_ttl_seconds),
             refresh_ttl=dt.timedelta(seconds=settings.refresh_token_ttl_seconds),
             reuse_grace=dt.timedelta(seconds=settings.refresh_reuse_grace_seconds),
+            session_lifetime=dt.timedelta(seconds=settings.session_max_seconds),
             admin_emails=frozenset(e.lower() for e in settings.admin_emails),
             dev_sign_in_enabled=settings.dev_sign_in_enabled,
         ),

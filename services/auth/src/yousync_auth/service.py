@@ -6,11 +6,12 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from yousync_auth.db.uow import AuthUnitOfWork
-from yousync_auth.domain import Session, User
+from yousync_auth.domain import AccessGrant, Session, User
 from yousync_auth.google import GoogleIdTokenVerifier
 from yousync_auth.keys import SigningKeys
 from yousync_platform.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
@@ -38,6 +39,8 @@ class AuthPolicy:
     reuse_grace: dt.timedelta
     admin_emails: frozenset[str]
     dev_sign_in_enabled: bool
+    # How long a sign-in session can be refreshed through RefreshSession (from sign-in).
+    session_lifetime: dt.timedelta = dt.timedelta(days=30)
 
 
 class AuthService:
@@ -123,6 +126,57 @@ class AuthService:
             await uow.refresh_tokens.revoke_family(known.family_id, "sign_out", self._clock())
             await uow.commit()
 
+    async def refresh_session(self, access_token: str) -> AccessGrant:
+        """A new access token of the session `access_token` belongs to, while that session lives.
+
+        The token must be ours (signature, issuer, audience, type); its expiry is not checked, its
+        session (the `sid` claim) must exist, belong to the token's subject, be unrevoked and within
+        its lifetime. Nothing is rotated: the session's refresh tokens stay as they are.
+        """
+        family_id, subject = self._session_of(access_token)
+        now = self._clock()
+        async with self._uow() as uow:
+            state = await uow.refresh_tokens.session(family_id)
+            if state is None or state.user_id != subject:
+                raise Unauthenticated("INVALID_SESSION", "unknown session")
+            if state.revoked:
+                raise Unauthenticated("SESSION_REVOKED", "this session was signed out")
+            session_expires = state.created_at + self._policy.session_lifetime
+            if now >= session_expires:
+                raise Unauthenticated("SESSION_EXPIRED", "the session is over: sign in again")
+            user = await uow.users.get(subject)
+        if user is None:
+            raise Unauthenticated("USER_GONE", "the account no longer exists")
+        ttl = min(self._policy.access_ttl, session_expires - now)
+        token, expires = self._keys.issue_access_token(
+            user,
+            issuer=self._policy.issuer,
+            audience=self._policy.audience,
+            ttl=ttl,
+            now=now,
+            session_id=str(family_id),
+        )
+        return AccessGrant(access_token=token, access_expires_at=expires, session_expires_at=session_expires, user=user)
+
+    async def end_session(self, access_token: str) -> None:
+        """Revoke the session of `access_token` (expired tokens accepted; idempotent)."""
+        family_id, subject = self._session_of(access_token)
+        async with self._uow() as uow:
+            state = await uow.refresh_tokens.session(family_id)
+            if state is None or state.user_id != subject:
+                raise Unauthenticated("INVALID_SESSION", "unknown session")
+            await uow.refresh_tokens.revoke_family(family_id, "sign_out", self._clock())
+            await uow.commit()
+
+    def _session_of(self, access_token: str) -> tuple[uuid.UUID, str]:
+        try:
+            claims = self._keys.verify_ignoring_expiry(
+                access_token, issuer=self._policy.issuer, audience=self._policy.audience
+            )
+            return uuid.UUID(str(claims["sid"])), str(claims["sub"])
+        except (ValueError, KeyError):
+            raise Unauthenticated("INVALID_TOKEN", "invalid access token") from None
+
     async def get_user(self, user_id: str) -> User:
         async with self._uow() as uow:
             user = await uow.users.get(user_id)
@@ -163,6 +217,7 @@ class AuthService:
             audience=self._policy.audience,
             ttl=self._policy.access_ttl,
             now=now,
+            session_id=str(family_id),
         )
         return Session(
             access_token=access_token,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import grpc
 
 from yousync.auth.v1 import auth_pb2, auth_pb2_grpc
-from yousync_auth.convert import session_pb, user_pb
+from yousync_auth.convert import access_grant_pb, session_pb, user_pb
 from yousync_auth.service import AuthService
 from yousync_platform.context import require_principal
 
@@ -36,6 +36,17 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     ) -> auth_pb2.SignOutResponse:
         await self._service.sign_out(request.refresh_token)
         return auth_pb2.SignOutResponse()
+
+    async def RefreshSession(
+        self, request: auth_pb2.RefreshSessionRequest, context: grpc.aio.ServicerContext
+    ) -> auth_pb2.RefreshSessionResponse:
+        return access_grant_pb(await self._service.refresh_session(request.access_token))
+
+    async def EndSession(
+        self, request: auth_pb2.EndSessionRequest, context: grpc.aio.ServicerContext
+    ) -> auth_pb2.EndSessionResponse:
+        await self._service.end_session(request.access_token)
+        return auth_pb2.EndSessionResponse()
 
     async def GetMe(self, request: auth_pb2.GetMeRequest, context: grpc.aio.ServicerContext) -> auth_pb2.User:
         return user_pb(await self._service.get_user(require_principal().subject))

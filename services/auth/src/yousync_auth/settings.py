@@ -29,6 +29,9 @@ class AuthSettings(ServiceSettings):
     # A refresh token presented again within this many seconds of its rotation is refused without
     # revoking the family (two tabs refreshing at once); later reuse is treated as theft.
     refresh_reuse_grace_seconds: float = Field(default=5.0, ge=0, le=60)
+    # Lifetime of a sign-in session counted from sign-in: an access token of the session can be
+    # refreshed without a refresh token (RefreshSession, the original frontend's way) until then.
+    session_max_seconds: int = Field(default=30 * 86400, ge=60)
     admin_emails: Annotated[list[str], NoDecode] = Field(default_factory=list)
     dev_sign_in_enabled: bool = False
 

@@ -9,9 +9,11 @@ from pathlib import Path
 
 from nats.aio.client import Client as NatsClient
 
-from yousync.catalog.v1 import catalog_pb2_grpc
+from yousync.catalog.v1 import catalog_pb2_grpc, requests_pb2_grpc
 from yousync_catalog.db.uow import CatalogUnitOfWork
 from yousync_catalog.events import start_take_counter
+from yousync_catalog.requests import servicer as requests_servicer
+from yousync_catalog.requests.service import VideoRequestService
 from yousync_catalog.service import CatalogPolicy, CatalogService
 from yousync_catalog.servicer import CatalogServicer
 from yousync_catalog.settings import CatalogSettings
@@ -72,7 +74,14 @@ async def create_app(settings: CatalogSettings) -> tuple[GrpcServer, AsyncExitSt
             )
             resources.push_async_callback(consumer.stop)
         server = GrpcServer(
-            [Service(SERVICE_NAME, CatalogServicer(service), catalog_pb2_grpc.add_CatalogServiceServicer_to_server)],
+            [
+                Service(SERVICE_NAME, CatalogServicer(service), catalog_pb2_grpc.add_CatalogServiceServicer_to_server),
+                Service(
+                    requests_servicer.SERVICE_NAME,
+                    requests_servicer.VideoRequestServicer(VideoRequestService(service._uow)),
+                    requests_pb2_grpc.add_VideoRequestServiceServicer_to_server,
+                ),
+            ],
             domain="catalog.yousync",
             host=settings.grpc_host,
             port=settings.grpc_port,

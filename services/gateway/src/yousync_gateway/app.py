@@ -8,7 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from yousync_gateway.clients import open_clients
+from yousync_gateway.compat import analysis as compat_analysis
+from yousync_gateway.compat import auth as compat_auth
 from yousync_gateway.compat import catalog as compat_catalog
+from yousync_gateway.compat import mypage as compat_mypage
+from yousync_gateway.compat import requests as compat_requests
+from yousync_gateway.compat import synthesize as compat_synthesize
 from yousync_gateway.deps import GatewayState, Limits
 from yousync_gateway.errors import HANDLERS
 from yousync_gateway.limits import Concurrency, SlidingWindow
@@ -99,6 +104,11 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         analysis.legacy,
         ops.router,
         compat_catalog.router,
+        compat_auth.router,
+        compat_analysis.router,
+        compat_mypage.router,
+        compat_synthesize.router,
+        compat_requests.router,
     ):
         app.include_router(router)
     origins = list(settings.cors_origins)

@@ -58,6 +58,12 @@ class GatewaySettings(ServiceSettings):
     max_concurrent_streams: int = Field(default=8, ge=1)
     # Whole-process cap on open SSE streams.
     max_total_streams: int = Field(default=5000, ge=1)
+    # Original frontend (/compat/api): its progress EventSource cannot authenticate, so the job id (a
+    # random UUID only the uploader learns) is the capability for its own stream. False → 401 there.
+    compat_progress_by_job_id: bool = True
+    # Shared with the orchestrator (ORCHESTRATOR_JOB_CAPABILITY_SECRET): proves the gateway's calls to
+    # JobCapabilityService. Empty disables the capability path (401), whatever the switch above says.
+    job_capability_secret: SecretStr = SecretStr("")
     # Serve signed filesystem blob URLs under /api/blobs (filesystem backend only).
     serve_blobs: bool = True
     blob: BlobSettings = Field(default_factory=BlobSettings)

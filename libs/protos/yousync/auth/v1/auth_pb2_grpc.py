@@ -61,6 +61,16 @@ class AuthServiceStub:
                 request_serializer=yousync_dot_auth_dot_v1_dot_auth__pb2.GetMeRequest.SerializeToString,
                 response_deserializer=yousync_dot_auth_dot_v1_dot_auth__pb2.User.FromString,
                 _registered_method=True)
+        self.RefreshSession = channel.unary_unary(
+                '/yousync.auth.v1.AuthService/RefreshSession',
+                request_serializer=yousync_dot_auth_dot_v1_dot_auth__pb2.RefreshSessionRequest.SerializeToString,
+                response_deserializer=yousync_dot_auth_dot_v1_dot_auth__pb2.RefreshSessionResponse.FromString,
+                _registered_method=True)
+        self.EndSession = channel.unary_unary(
+                '/yousync.auth.v1.AuthService/EndSession',
+                request_serializer=yousync_dot_auth_dot_v1_dot_auth__pb2.EndSessionRequest.SerializeToString,
+                response_deserializer=yousync_dot_auth_dot_v1_dot_auth__pb2.EndSessionResponse.FromString,
+                _registered_method=True)
         self.GetJwks = channel.unary_unary(
                 '/yousync.auth.v1.AuthService/GetJwks',
                 request_serializer=yousync_dot_auth_dot_v1_dot_auth__pb2.GetJwksRequest.SerializeToString,
@@ -114,6 +124,24 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RefreshSession(self, request, context):
+        """Refreshes the sign-in session an access token belongs to (its `sid` claim), for clients that
+        keep no refresh token (the original frontend): the token's signature, issuer and audience are
+        checked, its expiry is ignored while the session is neither revoked nor past its lifetime.
+        Answers a new access token of the same session. The refresh-token rotation above is unaffected.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EndSession(self, request, context):
+        """Revokes (signs out) the session an access token belongs to; accepts an expired token of a
+        live session. Revoking an already revoked session succeeds.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetJwks(self, request, context):
         """Public keys that verify our access tokens.
         """
@@ -157,6 +185,16 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.GetMe,
                     request_deserializer=yousync_dot_auth_dot_v1_dot_auth__pb2.GetMeRequest.FromString,
                     response_serializer=yousync_dot_auth_dot_v1_dot_auth__pb2.User.SerializeToString,
+            ),
+            'RefreshSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.RefreshSession,
+                    request_deserializer=yousync_dot_auth_dot_v1_dot_auth__pb2.RefreshSessionRequest.FromString,
+                    response_serializer=yousync_dot_auth_dot_v1_dot_auth__pb2.RefreshSessionResponse.SerializeToString,
+            ),
+            'EndSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.EndSession,
+                    request_deserializer=yousync_dot_auth_dot_v1_dot_auth__pb2.EndSessionRequest.FromString,
+                    response_serializer=yousync_dot_auth_dot_v1_dot_auth__pb2.EndSessionResponse.SerializeToString,
             ),
             'GetJwks': grpc.unary_unary_rpc_method_handler(
                     servicer.GetJwks,
@@ -306,6 +344,60 @@ class AuthService:
             '/yousync.auth.v1.AuthService/GetMe',
             yousync_dot_auth_dot_v1_dot_auth__pb2.GetMeRequest.SerializeToString,
             yousync_dot_auth_dot_v1_dot_auth__pb2.User.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RefreshSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yousync.auth.v1.AuthService/RefreshSession',
+            yousync_dot_auth_dot_v1_dot_auth__pb2.RefreshSessionRequest.SerializeToString,
+            yousync_dot_auth_dot_v1_dot_auth__pb2.RefreshSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EndSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yousync.auth.v1.AuthService/EndSession',
+            yousync_dot_auth_dot_v1_dot_auth__pb2.EndSessionRequest.SerializeToString,
+            yousync_dot_auth_dot_v1_dot_auth__pb2.EndSessionResponse.FromString,
             options,
             channel_credentials,
             insecure,

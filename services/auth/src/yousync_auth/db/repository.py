@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from yousync_auth.db.models import RefreshFamilyRow, RefreshTokenRow, UserRow
-from yousync_auth.domain import User
+from yousync_auth.domain import SessionState, User
 from yousync_platform.errors import AlreadyExists
 
 
@@ -168,3 +168,9 @@ class RefreshTokenRepository:
             .where(RefreshFamilyRow.id == family_id, RefreshFamilyRow.revoked_at.is_(None))
             .values(revoked_at=now, revoked_reason=reason)
         )
+
+    async def session(self, family_id: uuid.UUID) -> SessionState | None:
+        row = await self._session.get(RefreshFamilyRow, family_id)
+        if row is None:
+            return None
+        return SessionState(user_id=str(row.user_id), created_at=row.created_at, revoked=row.revoked_at is not None)
