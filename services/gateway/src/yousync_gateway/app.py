@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from yousync_gateway.caching import CacheMiddleware, CatalogInvalidation, ResponseCache
 from yousync_gateway.clients import open_clients
 from yousync_gateway.deps import GatewayState, Limits
 from yousync_gateway.errors import HANDLERS
@@ -46,6 +47,10 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         clients = open_clients(settings)
+        cache = ResponseCache(ttl_seconds=settings.catalog_cache_seconds, max_entries=settings.catalog_cache_entries)
+        invalidation = CatalogInvalidation(cache)
+        if settings.nats_url and cache.enabled:
+            await invalidation.start(settings.nats_url)
         blob_store = blob_signer = None
         if settings.serve_blobs and settings.blob.backend == "filesystem":
             blob_signer = settings.blob.signer()
@@ -65,10 +70,12 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             ),
             blob_store=blob_store,
             blob_signer=blob_signer,
+            cache=cache,
         )
         try:
             yield
         finally:
+            await invalidation.close()
             await clients.close()
 
     app = FastAPI(
@@ -89,6 +96,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         ops.router,
     ):
         app.include_router(router)
+    app.add_middleware(CacheMiddleware)
     origins = list(settings.cors_origins)
     app.add_middleware(
         CORSMiddleware,

@@ -48,6 +48,13 @@ class GatewaySettings(ServiceSettings):
     # Serve signed filesystem blob URLs under /api/blobs (filesystem backend only).
     serve_blobs: bool = True
     blob: BlobSettings = Field(default_factory=BlobSettings)
+    # Worker processes of uvicorn (each its own event loop, caches and per-user limits).
+    workers: int = Field(default=1, ge=1, le=64)
+    # NATS, for the catalog's change events (`catalog.changed`) that keep the response cache honest.
+    nats_url: str = ""
+    # Public catalog reads kept in memory this long at most (0 turns the response cache off), and how many.
+    catalog_cache_seconds: float = Field(default=5.0, ge=0)
+    catalog_cache_entries: int = Field(default=512, ge=1)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
