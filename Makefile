@@ -35,9 +35,10 @@ lint: _venv ## ruff, mypy and the layering contracts (import-linter, in pyprojec
 	$(VENV)/bin/lint-imports
 
 .PHONY: proto-lint
-proto-lint: _buf ## buf lint (STANDARD) and buf format check, offline
+proto-lint: _buf ## buf lint (STANDARD), buf format check, buf breaking against the last commit on main; offline
 	$(BUF) lint
 	$(BUF) format -d --exit-code
+	bash scripts/proto_breaking.sh $(BUF)
 
 .PHONY: gen
 gen: _venv ## Regenerate Python code from protos/ into libs/protos

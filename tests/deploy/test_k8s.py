@@ -326,6 +326,19 @@ def test_analyzer_requests_one_core_per_worker() -> None:
         assert c["resources"]["requests"] == c["resources"]["limits"]
 
 
+def test_gateway_runs_one_worker_per_requested_core_and_autoscales_on_cpu() -> None:
+    """GATEWAY_WORKERS follows the CPU request, so the HPA's utilisation target is a share of the workers."""
+    for overlay in OVERLAYS:
+        [gateway] = [d for d in of_kind(overlay, "Deployment") if d["metadata"]["name"] == "gateway"]
+        [c] = gateway["spec"]["template"]["spec"]["containers"]
+        workers = next(e for e in c["env"] if e["name"] == "GATEWAY_WORKERS")
+        assert workers["valueFrom"]["resourceFieldRef"]["resource"] == "requests.cpu"
+        assert c["resources"]["requests"]["cpu"] == c["resources"]["limits"]["cpu"]
+    [hpa] = [h for h in of_kind("prod", "HorizontalPodAutoscaler") if h["metadata"]["name"] == "gateway"]
+    [metric] = hpa["spec"]["metrics"]
+    assert metric["resource"]["name"] == "cpu" and metric["resource"]["target"]["type"] == "Utilization"
+
+
 # --- network policies -----------------------------------------------------------------------------------
 
 

@@ -148,6 +148,7 @@ def _gateway_env(stack: Stack) -> dict[str, str]:
         "GATEWAY_AUTH_TARGET": _target(stack, "auth"),
         "GATEWAY_CATALOG_TARGET": _target(stack, "catalog"),
         "GATEWAY_ANALYSIS_TARGET": _target(stack, "analysis_orchestrator"),
+        "GATEWAY_NATS_URL": stack.nats_url,
         "GATEWAY_STREAM_TICKET_SECRET": _persistent_secret(
             stack.run_dir / "stream-ticket-secret", lambda: secrets.token_urlsafe(32)
         ),

@@ -7,13 +7,19 @@ same transaction as the counter increments, and the message is acked only after 
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import uuid
+from collections.abc import Coroutine
+from typing import Any
 
 from google.protobuf.message import DecodeError
+from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from yousync.analysis.v1 import events_pb2
+from yousync.catalog.v1 import events_pb2 as events_pb2_catalog
 from yousync_catalog.service import CatalogService
 from yousync_platform.events import PullConsumer, ensure_stream
 
@@ -71,3 +77,48 @@ async def start_take_counter(
     )
     consumer.start()
     return consumer
+
+
+CHANGED_SUBJECT = "catalog.changed"
+
+
+class ChangePublisher:
+    """Tells read caches elsewhere (the gateway's) that the catalog changed: one `CatalogChanged` on core
+    NATS subject `catalog.changed` per edit, and at most one per `counters_delay_seconds` for counter
+    moves (views, takes), which can come by the hundred per second. Fire-and-forget: a cache bounds its
+    entries' age anyway, and forgets everything when its connection comes back."""
+
+    def __init__(self, nc: NatsClient, *, counters_delay_seconds: float = 0.25) -> None:
+        self._nc = nc
+        self._delay = counters_delay_seconds
+        self._counters_pending = False
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def __call__(self, structure: bool) -> None:
+        loop = asyncio.get_running_loop()
+        if structure:
+            self._spawn(self._publish(events_pb2_catalog.CATALOG_CHANGE_KIND_EDIT))
+        elif not self._counters_pending:
+            self._counters_pending = True
+            loop.call_later(self._delay, self._counters_due)
+
+    def _counters_due(self) -> None:
+        self._counters_pending = False
+        self._spawn(self._publish(events_pb2_catalog.CATALOG_CHANGE_KIND_COUNTERS))
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _publish(self, kind: events_pb2_catalog.CatalogChangeKind) -> None:
+        event = events_pb2_catalog.CatalogChanged(event_id=str(uuid.uuid4()), kind=kind)
+        try:
+            await self._nc.publish(CHANGED_SUBJECT, event.SerializeToString())
+        except Exception:
+            log.warning("catalog.changed not published", exc_info=True)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -11,7 +11,7 @@ from nats.aio.client import Client as NatsClient
 
 from yousync.catalog.v1 import catalog_pb2_grpc, requests_pb2_grpc
 from yousync_catalog.db.uow import CatalogUnitOfWork
-from yousync_catalog.events import start_take_counter
+from yousync_catalog.events import ChangePublisher, start_take_counter
 from yousync_catalog.requests import servicer as requests_servicer
 from yousync_catalog.requests.service import VideoRequestService
 from yousync_catalog.service import CatalogPolicy, CatalogService
@@ -73,6 +73,9 @@ async def create_app(settings: CatalogSettings) -> tuple[GrpcServer, AsyncExitSt
                 max_deliver=settings.consumer_max_deliver,
             )
             resources.push_async_callback(consumer.stop)
+            publisher = ChangePublisher(nats_client)
+            service.on_change(publisher)
+            resources.push_async_callback(publisher.close)
         server = GrpcServer(
             [
                 Service(SERVICE_NAME, CatalogServicer(service), catalog_pb2_grpc.add_CatalogServiceServicer_to_server),

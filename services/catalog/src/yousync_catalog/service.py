@@ -123,6 +123,7 @@ class CatalogService:
             max_entries=4096,
         )
         self._links: dict[str, AudioLink] = {}
+        self._change_listeners: list[Callable[[bool], None]] = []
 
     @property
     def blobs(self) -> BlobStore:
@@ -131,6 +132,10 @@ class CatalogService:
     async def close(self) -> None:
         await self.lists.close()
         await self.details.close()
+
+    def on_change(self, listener: Callable[[bool], None]) -> None:
+        """Call `listener(structure)` after every committed change (e.g. to tell other caches)."""
+        self._change_listeners.append(listener)
 
     def _changed(self, *, structure: bool) -> None:
         """After a write: edits drop cached reads at once; counter updates refresh them soon."""
@@ -141,6 +146,8 @@ class CatalogService:
         else:
             self.lists.mark_stale()
             self.details.mark_stale()
+        for listener in self._change_listeners:
+            listener(structure)
 
     # ---- audio access ---------------------------------------------------------------------------
     async def _link(self, key: str | None, content_type: str) -> AudioLink | None:

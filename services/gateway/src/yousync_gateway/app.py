@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from yousync_gateway.caching import CacheMiddleware, CatalogInvalidation, ResponseCache
 from yousync_gateway.clients import open_clients
 from yousync_gateway.compat import analysis as compat_analysis
 from yousync_gateway.compat import auth as compat_auth
@@ -56,6 +57,10 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         clients = open_clients(settings)
         metrics_server = MetricsServer(settings.metrics_host, settings.metrics_port)
         app.state.metrics_port = metrics_server.port
+        cache = ResponseCache(ttl_seconds=settings.catalog_cache_seconds, max_entries=settings.catalog_cache_entries)
+        invalidation = CatalogInvalidation(cache)
+        if settings.nats_url and cache.enabled:
+            await invalidation.start(settings.nats_url)
         blob_store = blob_signer = None
         if settings.serve_blobs and settings.blob.backend == "filesystem":
             blob_signer = settings.blob.signer()
@@ -74,11 +79,13 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             ),
             blob_store=blob_store,
             blob_signer=blob_signer,
+            cache=cache,
         )
         try:
             yield
         finally:
             metrics_server.close()
+            await invalidation.close()
             await clients.close()
 
     app = FastAPI(
@@ -111,6 +118,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         compat_requests.router,
     ):
         app.include_router(router)
+    app.add_middleware(CacheMiddleware)
     origins = list(settings.cors_origins)
     app.add_middleware(
         JsonCors,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from yousync_gateway.caching import ResponseCache
 from yousync_gateway.clients import Clients
 from yousync_gateway.errors import ApiError, from_domain
 from yousync_gateway.limits import Concurrency, SlidingWindow
@@ -34,6 +35,7 @@ class GatewayState:
     limits: Limits
     blob_store: FilesystemBlobStore | None
     blob_signer: UrlSigner | None
+    cache: ResponseCache | None = field(default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +51,13 @@ class Caller:
         return (("authorization", f"Bearer {self.access_token}"),)
 
 
-def state_of(request: Request) -> GatewayState:
+async def state_of(request: Request) -> GatewayState:
+    """A coroutine on purpose: FastAPI runs a plain-function dependency in a worker thread, and a
+    thread hand-off on every request costs more than everything else the dependency does."""
+    return _state(request)
+
+
+def _state(request: Request) -> GatewayState:
     state: GatewayState = request.app.state.gateway
     return state
 
@@ -90,7 +98,7 @@ async def require_caller(
         token = bearer_token(header)
     except DomainError as exc:
         raise from_domain(exc) from None
-    return await verify_access_token(state_of(request), token)
+    return await verify_access_token(_state(request), token)
 
 
 CallerDep = Annotated[Caller, Depends(require_caller)]

@@ -288,6 +288,11 @@ def protocol_class(limits: ServerLimits) -> type[GuardedProtocol]:
     return type("GatewayHttpProtocol", (GuardedProtocol,), {"limits": limits})
 
 
+class WorkerHttpProtocol(GuardedProtocol):
+    """The protocol of a worker process (GATEWAY_WORKERS > 1): importable by name, so uvicorn can hand it to
+    the processes it spawns; each worker sets `limits` from its settings before it serves."""
+
+
 # --- the access log: no credential in a query string ------------------------------------------
 SECRET_QUERY_KEYS = ("ticket", "access_token", "token", "key", "signature", "sig", "refresh_token", "id_token", "code")
 _SECRET_QUERY = re.compile(

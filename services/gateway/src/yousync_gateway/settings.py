@@ -98,6 +98,14 @@ class GatewaySettings(ServiceSettings):
             self.__dict__["max_upload_bytes"] = self.max_take_bytes + caps.MULTIPART_OVERHEAD_BYTES
         return self
 
+    # Worker processes of uvicorn (each its own event loop, caches and per-user limits).
+    workers: int = Field(default=1, ge=1, le=64)
+    # NATS, for the catalog's change events (`catalog.changed`) that keep the response cache honest.
+    nats_url: str = ""
+    # Public catalog reads kept in memory this long at most (0 turns the response cache off), and how many.
+    catalog_cache_seconds: float = Field(default=5.0, ge=0)
+    catalog_cache_entries: int = Field(default=512, ge=1)
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> object:

@@ -1,14 +1,23 @@
-"""The public catalog: scripts (scenes), tokens (lines) and actors. No sign-in needed."""
+"""The public catalog: scripts (scenes), tokens (lines) and actors. No sign-in needed.
+
+The reads are the hottest routes of the gateway. Each is `@public_read` (strong ETag, 304,
+Cache-Control, and the gateway's response cache: see caching.py), and answers with JSON it encodes
+itself: `convert` already builds exactly the documented shape (`response_model`, which the API docs
+show), so validating it again on every request would only cost time.
+"""
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
 
 from yousync.catalog.v1 import catalog_pb2
 from yousync_gateway import convert, schemas
+from yousync_gateway.caching import public_read
 from yousync_gateway.deps import CallerDep, State
 from yousync_gateway.errors import COMMON_ERRORS, errors
 
@@ -37,6 +46,11 @@ class Kind(StrEnum):
     other = "other"
 
 
+def _json(payload: dict[str, Any]) -> Response:
+    body = json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    return Response(body, media_type="application/json")
+
+
 ORDER = {
     None: catalog_pb2.SCRIPT_ORDER_UNSPECIFIED,
     Order.popular: catalog_pb2.SCRIPT_ORDER_POPULAR,
@@ -56,7 +70,7 @@ async def _list(
     kind: Kind | None = None,
     page_size: int | None = None,
     page_token: str = "",
-) -> dict[str, Any]:
+) -> Response:
     request = catalog_pb2.ListScriptsRequest(
         page_size=page_size or 0,
         page_token=page_token,
@@ -68,7 +82,9 @@ async def _list(
         kind=f"SCRIPT_KIND_{kind.name.upper()}" if kind else None,
     )
     response = await state.clients.catalog.ListScripts(request)
-    return {"scripts": [convert.script(s) for s in response.scripts], "next_page_token": response.next_page_token}
+    return _json(
+        {"scripts": [convert.script(s) for s in response.scripts], "next_page_token": response.next_page_token}
+    )
 
 
 @router.get(
@@ -79,6 +95,7 @@ async def _list(
     "order by popularity, newest or title. Keyset pages: pass `next_page_token` back as `page_token`.",
     responses=errors(400),
 )
+@public_read
 async def list_scripts(
     state: State,
     order: Order | None = None,
@@ -89,7 +106,7 @@ async def list_scripts(
     kind: Kind | None = None,
     page_size: PageSize = None,
     page_token: PageToken = "",
-) -> dict[str, Any]:
+) -> Response:
     return await _list(
         state,
         order=order,
@@ -106,12 +123,14 @@ async def list_scripts(
 @router.get(
     "/scripts/popular", response_model=schemas.ScriptList, summary="Most practised scripts", responses=errors(400)
 )
-async def popular_scripts(state: State, page_size: PageSize = None, page_token: PageToken = "") -> dict[str, Any]:
+@public_read
+async def popular_scripts(state: State, page_size: PageSize = None, page_token: PageToken = "") -> Response:
     return await _list(state, order=Order.popular, page_size=page_size, page_token=page_token)
 
 
 @router.get("/scripts/latest", response_model=schemas.ScriptList, summary="Newest scripts", responses=errors(400))
-async def latest_scripts(state: State, page_size: PageSize = None, page_token: PageToken = "") -> dict[str, Any]:
+@public_read
+async def latest_scripts(state: State, page_size: PageSize = None, page_token: PageToken = "") -> Response:
     return await _list(state, order=Order.latest, page_size=page_size, page_token=page_token)
 
 
@@ -121,13 +140,14 @@ async def latest_scripts(state: State, page_size: PageSize = None, page_token: P
     summary="Scripts of one category",
     responses=errors(400),
 )
+@public_read
 async def scripts_by_category(
     state: State,
     category: Annotated[str, Path(min_length=1, max_length=100, pattern=TEXT)],
     order: Order | None = None,
     page_size: PageSize = None,
     page_token: PageToken = "",
-) -> dict[str, Any]:
+) -> Response:
     return await _list(state, order=order, category=category, page_size=page_size, page_token=page_token)
 
 
@@ -137,9 +157,10 @@ async def scripts_by_category(
     summary="A script with its tokens (lines) in order",
     responses=errors(404),
 )
-async def get_script(script_id: ScriptId, state: State) -> dict[str, Any]:
+@public_read
+async def get_script(script_id: ScriptId, state: State) -> Response:
     script = await state.clients.catalog.GetScript(catalog_pb2.GetScriptRequest(script_id=script_id))
-    return convert.script(script, with_tokens=True)
+    return _json(convert.script(script, with_tokens=True))
 
 
 @router.get(
@@ -148,8 +169,9 @@ async def get_script(script_id: ScriptId, state: State) -> dict[str, Any]:
     summary="A token (line): words, reference-audio URL, pitch contour",
     responses=errors(404),
 )
-async def get_token(token_id: TokenId, state: State) -> dict[str, Any]:
-    return convert.token(await state.clients.catalog.GetToken(catalog_pb2.GetTokenRequest(token_id=token_id)))
+@public_read
+async def get_token(token_id: TokenId, state: State) -> Response:
+    return _json(convert.token(await state.clients.catalog.GetToken(catalog_pb2.GetTokenRequest(token_id=token_id))))
 
 
 @router.post(
@@ -166,21 +188,23 @@ async def record_view(token_id: TokenId, caller: CallerDep, state: State) -> dic
 
 
 @router.get("/actors", response_model=schemas.ActorList, summary="List or search actors", responses=errors(400))
+@public_read
 async def list_actors(
     state: State,
     q: Annotated[str, Query(max_length=200, pattern=TEXT, description="Name or alias, any case, spaces ignored.")] = "",
     page_size: PageSize = None,
     page_token: PageToken = "",
-) -> dict[str, Any]:
+) -> Response:
     response = await state.clients.catalog.ListActors(
         catalog_pb2.ListActorsRequest(page_size=page_size or 0, page_token=page_token, query=q)
     )
-    return {"actors": [convert.actor(a) for a in response.actors], "next_page_token": response.next_page_token}
+    return _json({"actors": [convert.actor(a) for a in response.actors], "next_page_token": response.next_page_token})
 
 
 @router.get("/actors/{actor_id}", response_model=schemas.Actor, summary="An actor", responses=errors(404))
-async def get_actor(actor_id: ActorId, state: State) -> dict[str, Any]:
-    return convert.actor(await state.clients.catalog.GetActor(catalog_pb2.GetActorRequest(actor_id=actor_id)))
+@public_read
+async def get_actor(actor_id: ActorId, state: State) -> Response:
+    return _json(convert.actor(await state.clients.catalog.GetActor(catalog_pb2.GetActorRequest(actor_id=actor_id))))
 
 
 @router.get(
@@ -189,11 +213,12 @@ async def get_actor(actor_id: ActorId, state: State) -> dict[str, Any]:
     summary="Scripts in which an actor speaks",
     responses=errors(400, 404),
 )
+@public_read
 async def actor_scripts(
     actor_id: ActorId,
     state: State,
     order: Order | None = None,
     page_size: PageSize = None,
     page_token: PageToken = "",
-) -> dict[str, Any]:
+) -> Response:
     return await _list(state, order=order, actor_id=actor_id, page_size=page_size, page_token=page_token)
