@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from yousync_gateway import console
 from yousync_gateway.clients import open_clients
 from yousync_gateway.deps import GatewayState, Limits
 from yousync_gateway.errors import HANDLERS
@@ -89,6 +90,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         ops.router,
     ):
         app.include_router(router)
+    console.install(app, settings)
     origins = list(settings.cors_origins)
     app.add_middleware(
         CORSMiddleware,

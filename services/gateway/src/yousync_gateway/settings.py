@@ -48,6 +48,9 @@ class GatewaySettings(ServiceSettings):
     # Serve signed filesystem blob URLs under /api/blobs (filesystem backend only).
     serve_blobs: bool = True
     blob: BlobSettings = Field(default_factory=BlobSettings)
+    # The web console: its build (empty: the repository's web/dist) and Google's client id for its sign-in button.
+    console_dir: str = ""
+    console_google_client_id: str = ""
 
     @field_validator("cors_origins", mode="before")
     @classmethod
