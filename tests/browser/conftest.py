@@ -134,6 +134,7 @@ class Browser:
     def shot(self, name: str, height: int | None = None) -> Path:
         """A screenshot; with `height`, the window grows to show that much of the page."""
         path = self.shots / f"{name}.png"
+        self.js("window.scrollTo(0, 0)")
         if height:
             size = self.driver.get_window_size()
             full = int(self.js("return document.documentElement.scrollHeight"))

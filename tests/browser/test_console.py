@@ -22,6 +22,7 @@ from yousync_platform.db import create_engine
 LINE = "To be, or not to be, that is the question."
 SCENE = "To be, or not to be"
 TAKE_SECONDS = 5.0
+TAKES = 5
 
 
 @pytest.fixture(autouse=True)
@@ -51,16 +52,19 @@ def sign_in(b: Browser, email: str, shot: str | None = None) -> None:
     b.wait(lambda d: email.split("@")[0] in b.text() and "/signin" not in d.current_url, what="signed in")
 
 
-def record(b: Browser, seconds: float) -> None:
-    """Record from the fake microphone for `seconds` (after the countdown) and stop."""
+def record(b: Browser, seconds: float) -> float:
+    """Record from the fake microphone for `seconds` (after the countdown); the loudest level shown."""
     b.click("Record")
     b.find("[data-testid=countdown]", timeout=10)
     b.find("[data-testid=recording]", timeout=10)
-    b.wait(
-        lambda d: float(b.find("[data-testid=recording]").text.split()[1]) >= seconds,
-        timeout=seconds + 10,
-        what=f"{seconds} s of recording",
-    )
+    levels = [0.0]
+
+    def recorded_enough(_: object) -> bool:
+        levels.append(float(b.find("[data-testid=level]").get_attribute("value") or 0))
+        return float(b.find("[data-testid=recording]").text.split()[1]) >= seconds
+
+    b.wait(recorded_enough, timeout=seconds + 10, what=f"{seconds} s of recording")
+    return max(levels)
 
 
 def result_shown(b: Browser) -> None:
@@ -97,8 +101,7 @@ async def test_record_score_and_review(browser: Browser, gateway: Gateway, demo_
         b.shot("04-line-playing")
         b.js("document.querySelector('audio').pause()")
 
-        record(b, TAKE_SECONDS)
-        level = float(b.find("[data-testid=level]").get_attribute("value") or 0)
+        level = record(b, TAKE_SECONDS)
         b.shot("05-recording")
         b.click("Stop")
         b.find("[data-testid=take-preview] audio")
@@ -142,7 +145,7 @@ async def test_record_score_and_review(browser: Browser, gateway: Gateway, demo_
     assert out["level"] > 0  # type: ignore[operator]
     scores = out["scores"]
     assert isinstance(scores, dict) and {"score-overall", "score-pronunciation", "score-intonation"} <= set(scores)
-    assert all(v.isdigit() and 0 <= int(v) <= 100 for v in scores.values()), scores
+    assert all(v.endswith("/100") and 0 <= int(v.removesuffix("/100")) <= 100 for v in scores.values()), scores
     words = out["words"]
     assert isinstance(words, list) and len(words) == 10, words
     assert all(any(c in w for c in ("good", "fair", "weak", "mispronounced", "omitted")) for w in words), words
@@ -150,32 +153,42 @@ async def test_record_score_and_review(browser: Browser, gateway: Gateway, demo_
     print(f"\nconsole: stop → result rendered {out['latency']} ms (includes the Send click)")
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(300)
 async def test_latency_from_last_sample_to_result(browser: Browser, gateway: Gateway, demo_loaded: None) -> None:
-    """Three 5 s takes sent as soon as they stop: p50 of the last recorded sample → result rendered."""
+    """Five 5 s takes sent as soon as they stop: p50 of the last recorded sample → result rendered."""
     token_id = await line_id(gateway)
 
-    def scenario(b: Browser) -> list[float]:
+    def scenario(b: Browser) -> tuple[list[float], list[object]]:
         b.base = gateway.url
         sign_in(b, "fast@example.com")
         b.js("localStorage.setItem('yousync.autoSend', '1')")
-        for i in range(3):
-            b.go(f"/lines/{token_id}")
+        b.go(f"/lines/{token_id}")
+        steps = []
+        for i in range(TAKES):
+            if i:
+                b.click("Record again")  # in the app: the page and its timings stay
             record(b, TAKE_SECONDS)
             b.click("Stop")
             result_shown(b)
             b.find("[data-testid=score-overall]")
+            steps.append(b.js("return window.__yousyncTimings.steps"))
             if i == 0:
                 b.shot("result-auto-send", height=2600)
-        return [float(x) for x in b.js("return window.__yousyncTimings.latencies")]
+        return [float(x) for x in b.js("return window.__yousyncTimings.latencies")], steps
 
-    latencies = await asyncio.to_thread(scenario, browser)
-    assert len(latencies) == 3, latencies
+    latencies, steps = await asyncio.to_thread(scenario, browser)
+    assert len(latencies) == TAKES, latencies
     p50 = statistics.median(latencies)
     print(
         "\n"
         + json.dumps(
-            {"bench": "console_stop_to_result", "take_seconds": TAKE_SECONDS, "ms": latencies, "p50_ms": round(p50)}
+            {
+                "bench": "console_stop_to_result",
+                "take_seconds": TAKE_SECONDS,
+                "ms": [round(x) for x in latencies],
+                "p50_ms": round(p50),
+                "steps_ms": steps,
+            }
         )
     )
 
@@ -200,7 +213,9 @@ async def test_a_file_that_is_not_audio_is_explained(browser: Browser, gateway: 
 
 
 @pytest.mark.timeout(180)
-async def test_too_many_uploads_say_how_long_to_wait(browser: Browser, flow: Flow, blob_root: Path, demo_loaded: None) -> None:
+async def test_too_many_uploads_say_how_long_to_wait(
+    browser: Browser, flow: Flow, blob_root: Path, demo_loaded: None
+) -> None:
     """A gateway allowing one upload a minute: the second is a 429 and the console says when to retry."""
     async with running_gateway(flow, gateway_settings(flow, blob_root, uploads_per_minute=1)) as strict:
         token_id = await line_id(strict)

@@ -128,7 +128,7 @@ function Words({ words }: { words: WordResult[] }) {
       <p className="legend small">
         <span className="w good">good (80+)</span> <span className="w fair">fair (60–79)</span>{" "}
         <span className="w weak">weak (below 60)</span> <span className="w mispronounced">mispronounced</span>{" "}
-        <span className="w omitted">missing</span>
+        <span className="w omitted">word</span>
       </p>
     </>
   );

@@ -2,14 +2,11 @@
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
+import { align, type ChartSeries } from "../lib/chartData";
 
-export interface ChartSeries {
-  label: string;
-  color: string;
-  points: Array<[number, number | null]>;
-  dash?: number[];
-  width?: number;
-}
+export type { ChartSeries };
+
+const DAY = 86_400;
 
 export interface TimeChartProps {
   series: ChartSeries[];
@@ -22,18 +19,6 @@ export interface TimeChartProps {
   /** A vertical line (e.g. the playback position), in x units. */
   marker?: number | null;
   testId?: string;
-}
-
-/** One x axis for every series: the sorted union of their x values, gaps where a series has none. */
-export function align(series: ChartSeries[]): uPlot.AlignedData {
-  const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b);
-  const index = new Map(xs.map((x, i) => [x, i]));
-  const ys = series.map((s) => {
-    const column: (number | null)[] = new Array(xs.length).fill(null);
-    for (const [x, y] of s.points) column[index.get(x)!] = y;
-    return column;
-  });
-  return [xs, ...ys] as uPlot.AlignedData;
 }
 
 export default function TimeChart(props: TimeChartProps) {
@@ -49,7 +34,15 @@ export default function TimeChart(props: TimeChartProps) {
     const options: uPlot.Options = {
       width: Math.max(280, el.clientWidth),
       height,
-      scales: { x: { time: !!props.dates } },
+      scales: {
+        x: {
+          time: !!props.dates,
+          // Dates: at least a week either side, so that one week's point is not lost on a huge axis.
+          range: props.dates
+            ? (_u, min, max) => [Math.min(min, max - 14 * DAY) - DAY, max + 3 * DAY]
+            : (_u, min, max) => [Math.min(0, min), max],
+        },
+      },
       axes: [
         { label: props.xLabel, stroke: "#555", grid: { stroke: "#eee" } },
         { label: props.yLabel, stroke: "#555", grid: { stroke: "#eee" }, size: 50 },

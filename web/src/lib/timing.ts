@@ -3,6 +3,7 @@ interface Timings {
   stoppedAt: number | null;
   latencies: number[]; // milliseconds, one per result rendered after a stop
   progress: number[]; // every progress value the live stream delivered
+  steps: [string, number][]; // milestones after the last stop (ms since it)
 }
 
 declare global {
@@ -12,12 +13,20 @@ declare global {
 }
 
 function timings(): Timings {
-  window.__yousyncTimings ??= { stoppedAt: null, latencies: [], progress: [] };
+  window.__yousyncTimings ??= { stoppedAt: null, latencies: [], progress: [], steps: [] };
   return window.__yousyncTimings;
 }
 
 export function markStopped(): void {
-  timings().stoppedAt = performance.now();
+  const t = timings();
+  t.stoppedAt = performance.now();
+  t.steps = [];
+}
+
+/** A milestone between the stop and the result (upload sent, accepted, first event, completed). */
+export function markStep(name: string): void {
+  const t = timings();
+  if (t.stoppedAt !== null) t.steps.push([name, Math.round(performance.now() - t.stoppedAt)]);
 }
 
 export function markResultRendered(): void {

@@ -10,7 +10,7 @@ import { ErrorBox, Loading, errorText } from "../components/States";
 import { WordsPlayer } from "../components/WordsPlayer";
 import { useUser } from "../lib/auth";
 import { seconds } from "../lib/format";
-import { markStopped, recordProgress } from "../lib/timing";
+import { markStep, markStopped, recordProgress } from "../lib/timing";
 
 // A recording survives a trip to the sign-in page (kept for this page's lifetime only).
 const pending = new Map<number, Recording>();
@@ -165,16 +165,21 @@ function TakePanel({ tokenId }: { tokenId: number }) {
 
   const send = async (take: Recording) => {
     setStep({ kind: "uploading", fraction: 0 });
+    markStep("upload-start");
+    // While the take is analysed, fetch the result page's code so that it renders at once.
+    void import("./ResultPage");
     const upload = uploadTake(tokenId, take.blob, take.filename, (fraction) =>
       setStep((s) => (s.kind === "uploading" ? { kind: "uploading", fraction } : s)),
     );
     abortUpload.current = upload.abort;
     try {
       const accepted = await upload.promise;
+      markStep("upload-accepted");
       setStep({ kind: "analysing", event: null, reconnecting: false });
       stopWatching.current = watchJob(accepted.job_id, accepted.progress_url, {
         onEvent: (event) => {
           recordProgress(event.progress);
+          markStep(`event-${event.progress}`);
           setStep({ kind: "analysing", event, reconnecting: false });
         },
         onConnection: (state) =>

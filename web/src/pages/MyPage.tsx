@@ -4,7 +4,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tansta
 import { api } from "../api/client";
 import type { AudioAccess, Bookmark, Overview, Take, TakeList } from "../api/types";
 import { Chart } from "../components/Chart";
-import type { ChartSeries } from "../components/TimeChart";
+import type { ChartSeries } from "../lib/chartData";
 import { Empty, ErrorBox, Loading, errorText } from "../components/States";
 import { useUser } from "../lib/auth";
 import { band, score, seconds, when } from "../lib/format";
@@ -90,8 +90,9 @@ function Stats() {
         <div key={d.key}>
           <dt>{d.label}</dt>
           <dd>
-            {score(o[d.key].average)} <span className="small muted">avg · best {score(o[d.key].best)}</span>
+            {score(o[d.key].average)} <span className="small muted">average</span>
           </dd>
+          <dd className="best">best {score(o[d.key].best)}</dd>
         </div>
       ))}
     </dl>
@@ -194,7 +195,8 @@ function TakeRow({ take, onDelete, deleting }: { take: Take; onDelete: () => voi
           “{take.token_text}”
         </Link>
         <span className="small muted">
-          {take.script_title} · {when(take.created_at)} · {seconds(take.duration_seconds)}
+          {take.script_title} · {when(take.created_at)}
+          {take.duration_seconds > 0 && <> · {seconds(take.duration_seconds)}</>}
         </span>
       </div>
       <div className="take-scores">
@@ -207,7 +209,7 @@ function TakeRow({ take, onDelete, deleting }: { take: Take; onDelete: () => voi
         ) : s ? (
           DIMENSIONS.map((d) => (
             <span key={d.key} className={`pill ${band(s[d.key])}`} title={d.label}>
-              {d.label.slice(0, 4)} {score(s[d.key])}
+              {d.label} {score(s[d.key])}
             </span>
           ))
         ) : null}
