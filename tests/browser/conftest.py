@@ -131,10 +131,14 @@ class Browser:
     def js(self, script: str, *args: Any) -> Any:
         return self.driver.execute_script(script, *args)
 
-    def shot(self, name: str, height: int | None = None) -> Path:
-        """A screenshot; with `height`, the window grows to show that much of the page."""
+    def shot(self, name: str, height: int | None = None, at: WebElement | None = None) -> Path:
+        """A screenshot from the top of the page, or around `at`; with `height`, the window grows to show
+        that much of the page."""
         path = self.shots / f"{name}.png"
-        self.js("window.scrollTo(0, 0)")
+        if at is not None:
+            self.js("arguments[0].scrollIntoView({block: 'center'})", at)
+        else:
+            self.js("window.scrollTo(0, 0)")
         if height:
             size = self.driver.get_window_size()
             full = int(self.js("return document.documentElement.scrollHeight"))

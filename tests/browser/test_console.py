@@ -102,10 +102,10 @@ async def test_record_score_and_review(browser: Browser, gateway: Gateway, demo_
         b.js("document.querySelector('audio').pause()")
 
         level = record(b, TAKE_SECONDS)
-        b.shot("05-recording")
+        b.shot("05-recording", at=b.find("[data-testid=level]"))
         b.click("Stop")
         b.find("[data-testid=take-preview] audio")
-        b.shot("06-listen-back")
+        b.shot("06-listen-back", at=b.find("[data-testid=take-preview]"))
         b.find("[data-testid=send]").click()
         result_shown(b)
         progress = b.js("return window.__yousyncTimings.progress")
@@ -204,9 +204,9 @@ async def test_a_file_that_is_not_audio_is_explained(browser: Browser, gateway: 
         b.wait(lambda d: b.all("[data-testid=file-input]"), what="the file input")
         b.all("[data-testid=file-input]")[0].send_keys(str(DATA / "not-audio.wav"))
         b.find("[data-testid=send]").click()
-        error = b.find("[data-testid=error]").text
-        b.shot("415-not-audio")
-        return str(error)
+        error = b.find("[data-testid=error]")
+        b.shot("415-not-audio", at=error)
+        return str(error.text)
 
     error = await asyncio.to_thread(scenario, browser)
     assert "isn't audio we can read" in error, error
@@ -230,10 +230,10 @@ async def test_too_many_uploads_say_how_long_to_wait(
                 b.find("[data-testid=send]").click()
                 if attempt == 0:
                     result_shown(b)
-            error = b.find("[data-testid=error]").text
+            error = b.find("[data-testid=error]")
             button = b.find("[data-testid=send]").text
-            b.shot("429-too-many")
-            return str(error), str(button)
+            b.shot("429-too-many", at=error)
+            return str(error.text), str(button)
 
         error, button = await asyncio.to_thread(scenario, browser)
     assert "Try again in" in error and " s." in error, error
@@ -283,3 +283,52 @@ async def test_gateway_serves_the_console_and_keeps_api_errors(gateway: Gateway)
     assert (await http.get("/..%2F..%2Fpyproject.toml")).status_code in (400, 404)
     config = await http.get("/api/config")
     assert config.status_code == 200 and config.json() == {"dev_sign_in": True, "google_client_id": ""}
+
+
+@pytest.mark.timeout(120)
+async def test_session_refreshes_silently_and_its_end_is_explained(
+    browser: Browser, gateway: Gateway, demo_loaded: None
+) -> None:
+    token_id = await line_id(gateway)
+
+    def scenario(b: Browser) -> dict[str, str]:
+        b.base = gateway.url
+        sign_in(b, "sleepy@example.com")
+        first = json.loads(b.js("return localStorage.getItem('yousync.session')"))
+        # The access token is about to expire: the console refreshes it by itself, without a request failing.
+        first["expires_at"] = int(b.js("return Date.now()")) + 1500
+        b.js("localStorage.setItem('yousync.session', arguments[0])", json.dumps(first))
+        b.go("/me")
+        b.wait(
+            lambda d: (
+                json.loads(b.js("return localStorage.getItem('yousync.session')"))["refresh_token"]
+                != first["refresh_token"]
+            ),
+            timeout=15,
+            what="a silent refresh",
+        )
+        b.find("[data-testid=takes], .empty")
+        still = b.text()
+        # Offline: a person is told so, and what they recorded is kept.
+        b.go(f"/lines/{token_id}")
+        b.wait(lambda d: b.all("[data-testid=file-input]"), what="the file input")
+        b.all("[data-testid=file-input]")[0].send_keys(str(DATA / "fake-mic-hamlet-3-1-01.wav"))
+        b.driver.set_network_conditions(offline=True, latency=0, throughput=0)
+        b.find("[data-testid=send]").click()
+        offline = b.find("[data-testid=error]")
+        b.shot("offline", at=offline)
+        offline_text = str(offline.text)
+        b.driver.set_network_conditions(offline=False, latency=0, throughput=0)
+        # The refresh token is refused (revoked elsewhere): the session ends and the console says so.
+        spent = json.loads(b.js("return localStorage.getItem('yousync.session')"))
+        spent.update(access_token="expired", refresh_token="revoked", expires_at=int(b.js("return Date.now()")) - 1)
+        b.js("localStorage.setItem('yousync.session', arguments[0])", json.dumps(spent))
+        b.go("/me")
+        b.wait_text("Your session has expired", timeout=15)
+        b.shot("session-expired")
+        return {"still": still, "offline": offline_text, "after": b.text()}
+
+    out = await asyncio.to_thread(scenario, browser)
+    assert "sleepy" in out["still"] and "Sign out" in out["still"]
+    assert "Can't reach YouSync" in out["offline"], out["offline"]
+    assert "Sign in" in out["after"]

@@ -58,7 +58,7 @@ export default function TimeChart(props: TimeChartProps) {
           points: { show: !!props.dates },
         })),
       ],
-      legend: { show: true },
+      legend: { show: props.series.length > 1 },
       cursor: { drag: { x: false, y: false } },
       hooks: {
         draw: [

@@ -72,7 +72,7 @@ export function LinePage() {
             yLabel="Hz"
             ariaLabel="The actor's pitch over the line"
             marker={playhead}
-            height={180}
+            height={150}
             testId="reference-pitch"
           />
         )}
