@@ -8,6 +8,7 @@ every step go to .artifacts/browser/ (YOUSYNC_ARTIFACTS_DIR overrides the root).
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import subprocess
@@ -147,6 +148,23 @@ class Browser:
             self.driver.set_window_size(size["width"], size["height"])
         else:
             self.driver.save_screenshot(str(path))
+        return path
+
+    def page_png(self, name: str, scale: float = 1.0) -> Path:
+        """The whole page (beyond the window) as one PNG, scaled (Chrome DevTools' captureScreenshot)."""
+        self.js("window.scrollTo(0, 0)")
+        width = int(self.js("return document.documentElement.scrollWidth"))
+        height = int(self.js("return document.documentElement.scrollHeight"))
+        shot = self.driver.execute_cdp_cmd(
+            "Page.captureScreenshot",
+            {
+                "format": "png",
+                "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": scale},
+            },
+        )
+        path = self.shots / f"{name}.png"
+        path.write_bytes(base64.b64decode(shot["data"]))
         return path
 
 

@@ -118,6 +118,7 @@ async def test_record_score_and_review(browser: Browser, gateway: Gateway, demo_
         }
         word_classes = [el.get_attribute("class") for el in b.all("[data-testid=scored-words] .w")]
         b.shot("07-result", height=2600)
+        b.page_png("result-small", scale=0.5)
 
         b.click("My page")
         b.find("[data-testid=take-row]")

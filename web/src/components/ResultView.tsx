@@ -228,7 +228,11 @@ export function ResultView({
       )}
       {miscues.length > 0 && (
         <section aria-labelledby="miscues-h">
-          <h2 id="miscues-h">Differences from the line</h2>
+          <h2 id="miscues-h">What the recognizer heard differently</h2>
+          <p className="small muted">
+            From free speech recognition, which can mishear; the word colours above come from lining your take up with
+            the line.
+          </p>
           <ul data-testid="miscues">
             {miscues.map((m, i) => (
               <li key={i}>
