@@ -18,11 +18,12 @@ help: ## List the targets
 	@awk 'BEGIN {FS = ":.*##"} /^##@/ {printf "\n%s\n", substr($$0, 5)} /^[a-zA-Z_-]+:.*##/ {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: run
-run: _venv ## Run the whole suite locally (PostgreSQL, NATS, every service) until Ctrl-C
+run: _venv web ## Run the whole suite locally (PostgreSQL, NATS, every service) until Ctrl-C; console at /
 	$(PY) -m yousync_dev.supervisor
 
 .PHONY: test
-test: _venv _buf ## Install what is needed and run the whole test suite
+test: _venv _buf web chromium ## Install what is needed and run the whole test suite (browser tests included)
+	npm --prefix web test
 	$(PY) -m pytest -q
 
 ##@ Quality
@@ -61,6 +62,40 @@ images: ## Build every service image (needs a Docker engine): make images TAG=1.
 .PHONY: envoy-descriptor
 envoy-descriptor: _venv ## Build deploy/envoy/descriptor.pb from protos/ for Envoy's transcoder
 	$(PY) deploy/envoy/build_descriptor.py
+
+##@ Web console
+
+WEB_STAMP := web/dist/.built
+WEB_DEPS := web/node_modules/.package-lock.json
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) \
+	web/index.html web/package.json web/package-lock.json web/vite.config.ts web/tsconfig.json
+
+.PHONY: web
+web: $(WEB_STAMP) ## Build the web console into web/dist when its sources changed (npm ci, npm run build)
+
+$(WEB_DEPS): web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund
+	@touch $@
+
+$(WEB_STAMP): $(WEB_DEPS) $(WEB_SOURCES)
+	npm --prefix web run build
+	@touch $@
+
+.PHONY: web-test
+web-test: $(WEB_DEPS) ## The console's component tests (vitest)
+	npm --prefix web test
+
+.PHONY: chromium
+chromium: ## Debian's chromium and chromium-driver for the browser tests (apt-get installs them when missing)
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver \
+	      || { echo "could not install the Debian packages chromium and chromium-driver (browser tests)" >&2; exit 1; }; \
+	  else \
+	    echo "the browser tests need the Debian packages chromium and chromium-driver: apt-get install chromium chromium-driver" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
 
 ##@ Dependencies
 

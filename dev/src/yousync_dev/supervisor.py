@@ -153,6 +153,7 @@ def _gateway_env(stack: Stack) -> dict[str, str]:
             stack.run_dir / "stream-ticket-secret", lambda: secrets.token_urlsafe(32)
         ),
         "GATEWAY_CORS_ORIGINS": os.environ.get("YOUSYNC_CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000"),
+        "GATEWAY_CONSOLE_GOOGLE_CLIENT_ID": os.environ.get("YOUSYNC_GOOGLE_CLIENT_IDS", "").split(",")[0].strip(),
         **_blob_env(stack),
     }
 

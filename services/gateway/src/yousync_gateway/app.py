@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from yousync_gateway import console
 from yousync_gateway.caching import CacheMiddleware, CatalogInvalidation, ResponseCache
 from yousync_gateway.clients import open_clients
 from yousync_gateway.compat import analysis as compat_analysis
@@ -118,6 +119,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         compat_requests.router,
     ):
         app.include_router(router)
+    console.install(app, settings)
     app.add_middleware(CacheMiddleware)
     origins = list(settings.cors_origins)
     app.add_middleware(

@@ -105,6 +105,9 @@ class GatewaySettings(ServiceSettings):
     # Public catalog reads kept in memory this long at most (0 turns the response cache off), and how many.
     catalog_cache_seconds: float = Field(default=5.0, ge=0)
     catalog_cache_entries: int = Field(default=512, ge=1)
+    # The web console: its build (empty: the repository's web/dist) and Google's client id for its sign-in button.
+    console_dir: str = ""
+    console_google_client_id: str = ""
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -1,0 +1,335 @@
+"""The console in headless Chromium against the real suite: sign in → a line → record through the fake
+microphone → live progress to 100 → the result (scores, coloured words, the pitch overlay) → my page →
+sign out; a file that is not audio (415); too many uploads (429); phone width. Screenshots of every
+step are saved under .artifacts/browser/<test>/."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from tests.browser.conftest import DATA, Browser
+from tests.fixtures.suite import Flow, Gateway, gateway_settings, running_gateway
+from yousync_platform.db import create_engine
+
+LINE = "To be, or not to be, that is the question."
+SCENE = "To be, or not to be"
+TAKE_SECONDS = 5.0
+TAKES = 5
+
+
+@pytest.fixture(autouse=True)
+async def clean_takes(postgres_url: str) -> AsyncIterator[None]:
+    yield
+    engine = create_engine(postgres_url)
+    async with engine.begin() as conn:
+        await conn.execute(text("TRUNCATE analysis.takes, analysis.jobs, analysis.results, analysis.outbox CASCADE"))
+    await engine.dispose()
+
+
+async def line_id(gateway: Gateway) -> int:
+    found = await gateway.http.get("/api/scripts", params={"q": SCENE})
+    assert found.status_code == 200, found.text
+    script = next(s for s in found.json()["scripts"] if s["title"] == SCENE)
+    detail = (await gateway.http.get(f"/api/scripts/{script['id']}")).json()
+    return int(next(t["id"] for t in detail["tokens"] if t["text"] == LINE))
+
+
+def sign_in(b: Browser, email: str, shot: str | None = None) -> None:
+    b.go("/signin")
+    b.find("#email").send_keys(email)
+    b.find("#display-name").send_keys(email.split("@")[0])
+    if shot:
+        b.shot(shot)
+    b.find("form button[type=submit]").click()
+    b.wait(lambda d: email.split("@")[0] in b.text() and "/signin" not in d.current_url, what="signed in")
+
+
+def record(b: Browser, seconds: float) -> float:
+    """Record from the fake microphone for `seconds` (after the countdown); the loudest level shown."""
+    b.click("Record")
+    b.find("[data-testid=countdown]", timeout=10)
+    b.find("[data-testid=recording]", timeout=10)
+    levels = [0.0]
+
+    def recorded_enough(_: object) -> bool:
+        levels.append(float(b.find("[data-testid=level]").get_attribute("value") or 0))
+        return float(b.find("[data-testid=recording]").text.split()[1]) >= seconds
+
+    b.wait(recorded_enough, timeout=seconds + 10, what=f"{seconds} s of recording")
+    return max(levels)
+
+
+def result_shown(b: Browser) -> None:
+    b.wait(lambda d: "/results/" in d.current_url, timeout=60, what="the result page")
+    b.find("[data-testid=result]", timeout=30)
+
+
+@pytest.mark.timeout(240)
+async def test_record_score_and_review(browser: Browser, gateway: Gateway, demo_loaded: None) -> None:
+    token_id = await line_id(gateway)
+
+    def scenario(b: Browser) -> dict[str, object]:
+        b.base = gateway.url
+        b.go("/")
+        b.find("[data-testid=script-card]")
+        b.shot("01-catalog")
+
+        sign_in(b, "dubber@example.com", shot="02-sign-in")
+        assert "Sign out" in b.text()
+
+        b.button(SCENE).click()
+        b.find("[data-testid=line-link]")
+        b.shot("03-scene")
+        b.all("[data-testid=line-link]")[0].click()
+        b.wait(lambda d: d.current_url.endswith(f"/lines/{token_id}"), what="the line page")
+        words = b.find("[data-testid=line-words]")
+        assert [w.text for w in words.find_elements("css selector", "button.word")][:3] == ["To", "be,", "or"] or (
+            "To" in words.text
+        )
+        b.find("[data-testid=reference-pitch] canvas")
+        # The actor's audio plays and highlights the word being spoken.
+        b.js("document.querySelector('audio').play()")
+        b.find("button.word.active", timeout=10)
+        b.shot("04-line-playing")
+        b.js("document.querySelector('audio').pause()")
+
+        level = record(b, TAKE_SECONDS)
+        b.shot("05-recording", at=b.find("[data-testid=level]"))
+        b.click("Stop")
+        b.find("[data-testid=take-preview] audio")
+        b.shot("06-listen-back", at=b.find("[data-testid=take-preview]"))
+        b.find("[data-testid=send]").click()
+        result_shown(b)
+        progress = b.js("return window.__yousyncTimings.progress")
+        latency = b.js("return window.__yousyncTimings.latencies")
+        b.find("[data-testid=score-overall]")
+        b.find("[data-testid=pitch-overlay] canvas", timeout=15)
+        scores = {
+            el.get_attribute("data-testid"): el.find_element("css selector", ".value").text
+            for el in b.all("[data-testid=scores] .score")
+        }
+        word_classes = [el.get_attribute("class") for el in b.all("[data-testid=scored-words] .w")]
+        b.shot("07-result", height=2600)
+        b.page_png("result-small", scale=0.5)
+
+        b.click("My page")
+        b.find("[data-testid=take-row]")
+        assert LINE in b.find("[data-testid=takes]").text
+        b.find("[data-testid=progress-chart] canvas", timeout=15)
+        b.click("▶ Play")
+        b.find("[data-testid=take-row] audio")
+        b.shot("08-my-page", height=2200)
+
+        b.click("Sign out")
+        b.find("a[href='/signin']")
+        stored = b.js("return localStorage.getItem('yousync.session')")
+        b.shot("09-signed-out")
+        return {
+            "progress": progress,
+            "latency": latency,
+            "scores": scores,
+            "words": word_classes,
+            "stored": stored,
+            "level": level,
+        }
+
+    out = await asyncio.to_thread(scenario, browser)
+    assert out["progress"] and max(out["progress"]) == 100, out["progress"]  # type: ignore[type-var,arg-type]
+    assert out["level"] > 0  # type: ignore[operator]
+    scores = out["scores"]
+    assert isinstance(scores, dict) and {"score-overall", "score-pronunciation", "score-intonation"} <= set(scores)
+    assert all(v.endswith("/100") and 0 <= int(v.removesuffix("/100")) <= 100 for v in scores.values()), scores
+    words = out["words"]
+    assert isinstance(words, list) and len(words) == 10, words
+    assert all(any(c in w for c in ("good", "fair", "weak", "mispronounced", "omitted")) for w in words), words
+    assert out["stored"] is None
+    print(f"\nconsole: stop → result rendered {out['latency']} ms (includes the Send click)")
+
+
+@pytest.mark.timeout(300)
+async def test_latency_from_last_sample_to_result(browser: Browser, gateway: Gateway, demo_loaded: None) -> None:
+    """Five 5 s takes sent as soon as they stop: p50 of the last recorded sample → result rendered."""
+    token_id = await line_id(gateway)
+
+    def scenario(b: Browser) -> tuple[list[float], list[object]]:
+        b.base = gateway.url
+        sign_in(b, "fast@example.com")
+        b.js("localStorage.setItem('yousync.autoSend', '1')")
+        b.go(f"/lines/{token_id}")
+        steps = []
+        for i in range(TAKES):
+            if i:
+                b.click("Record again")  # in the app: the page and its timings stay
+            record(b, TAKE_SECONDS)
+            b.click("Stop")
+            result_shown(b)
+            b.find("[data-testid=score-overall]")
+            steps.append(b.js("return window.__yousyncTimings.steps"))
+            if i == 0:
+                b.shot("result-auto-send", height=2600)
+        return [float(x) for x in b.js("return window.__yousyncTimings.latencies")], steps
+
+    latencies, steps = await asyncio.to_thread(scenario, browser)
+    assert len(latencies) == TAKES, latencies
+    p50 = statistics.median(latencies)
+    print(
+        "\n"
+        + json.dumps(
+            {
+                "bench": "console_stop_to_result",
+                "take_seconds": TAKE_SECONDS,
+                "ms": [round(x) for x in latencies],
+                "p50_ms": round(p50),
+                "steps_ms": steps,
+            }
+        )
+    )
+
+
+@pytest.mark.timeout(120)
+async def test_a_file_that_is_not_audio_is_explained(browser: Browser, gateway: Gateway, demo_loaded: None) -> None:
+    token_id = await line_id(gateway)
+
+    def scenario(b: Browser) -> str:
+        b.base = gateway.url
+        sign_in(b, "files@example.com")
+        b.go(f"/lines/{token_id}")
+        b.wait(lambda d: b.all("[data-testid=file-input]"), what="the file input")
+        b.all("[data-testid=file-input]")[0].send_keys(str(DATA / "not-audio.wav"))
+        b.find("[data-testid=send]").click()
+        error = b.find("[data-testid=error]")
+        b.shot("415-not-audio", at=error)
+        return str(error.text)
+
+    error = await asyncio.to_thread(scenario, browser)
+    assert "isn't audio we can read" in error, error
+
+
+@pytest.mark.timeout(180)
+async def test_too_many_uploads_say_how_long_to_wait(
+    browser: Browser, flow: Flow, blob_root: Path, demo_loaded: None
+) -> None:
+    """A gateway allowing one upload a minute: the second is a 429 and the console says when to retry."""
+    async with running_gateway(flow, gateway_settings(flow, blob_root, uploads_per_minute=1)) as strict:
+        token_id = await line_id(strict)
+
+        def scenario(b: Browser) -> tuple[str, str]:
+            b.base = strict.url
+            sign_in(b, "eager@example.com")
+            for attempt in range(2):
+                b.go(f"/lines/{token_id}")
+                b.wait(lambda d: b.all("[data-testid=file-input]"), what="the file input")
+                b.all("[data-testid=file-input]")[0].send_keys(str(DATA / "fake-mic-hamlet-3-1-01.wav"))
+                b.find("[data-testid=send]").click()
+                if attempt == 0:
+                    result_shown(b)
+            error = b.find("[data-testid=error]")
+            button = b.find("[data-testid=send]").text
+            b.shot("429-too-many", at=error)
+            return str(error.text), str(button)
+
+        error, button = await asyncio.to_thread(scenario, browser)
+    assert "Try again in" in error and " s." in error, error
+    assert button.startswith("Send again in"), button
+
+
+@pytest.mark.timeout(120)
+async def test_phone_width(browser: Browser, gateway: Gateway, demo_loaded: None) -> None:
+    token_id = await line_id(gateway)
+
+    def scenario(b: Browser) -> int:
+        b.base = gateway.url
+        b.driver.set_window_size(390, 844)
+        b.go("/")
+        b.find("[data-testid=script-card]")
+        b.shot("phone-catalog")
+        b.go(f"/lines/{token_id}")
+        b.find("[data-testid=line-words]")
+        b.find("[data-testid=reference-pitch] canvas")
+        b.shot("phone-line")
+        return int(b.js("return document.documentElement.scrollWidth"))
+
+    width = await asyncio.to_thread(scenario, browser)
+    assert width <= 390, f"the page scrolls sideways at phone width ({width} px)"
+
+
+async def test_gateway_serves_the_console_and_keeps_api_errors(gateway: Gateway) -> None:
+    http: httpx.AsyncClient = gateway.http
+    index = await http.get("/")
+    assert index.status_code == 200 and index.headers["content-type"].startswith("text/html")
+    assert '<div id="root">' in index.text and index.headers["cache-control"] == "no-cache"
+    # Client-side routes reload into the app.
+    for path in ("/lines/1", "/results/abc", "/me", "/scripts/3/"):
+        deep = await http.get(path)
+        assert deep.status_code == 200 and deep.text == index.text, path
+    # Hashed assets are immutable; a missing asset is a 404, not the app.
+    asset = index.text.split('src="', 1)[1].split('"', 1)[0]
+    js = await http.get(asset)
+    assert js.status_code == 200 and "immutable" in js.headers["cache-control"]
+    assert (await http.get("/assets/missing-123.js")).status_code == 404
+    # The API and the operational paths never fall back to the app.
+    for path in ("/api/nope", "/api/scripts/x/y/z", "/compat/nope", "/docs/nope", "/blobs/x", "/healthz/x"):
+        response = await http.get(path)
+        assert response.status_code == 404 and response.json()["code"], path
+    assert (await http.post("/")).status_code in (404, 405)
+    # No way out of the dist directory.
+    assert (await http.get("/..%2F..%2Fpyproject.toml")).status_code in (400, 404)
+    config = await http.get("/api/config")
+    assert config.status_code == 200 and config.json() == {"dev_sign_in": True, "google_client_id": ""}
+
+
+@pytest.mark.timeout(120)
+async def test_session_refreshes_silently_and_its_end_is_explained(
+    browser: Browser, gateway: Gateway, demo_loaded: None
+) -> None:
+    token_id = await line_id(gateway)
+
+    def scenario(b: Browser) -> dict[str, str]:
+        b.base = gateway.url
+        sign_in(b, "sleepy@example.com")
+        first = json.loads(b.js("return localStorage.getItem('yousync.session')"))
+        # The access token is about to expire: the console refreshes it by itself, without a request failing.
+        first["expires_at"] = int(b.js("return Date.now()")) + 1500
+        b.js("localStorage.setItem('yousync.session', arguments[0])", json.dumps(first))
+        b.go("/me")
+        b.wait(
+            lambda d: (
+                json.loads(b.js("return localStorage.getItem('yousync.session')"))["refresh_token"]
+                != first["refresh_token"]
+            ),
+            timeout=15,
+            what="a silent refresh",
+        )
+        b.find("[data-testid=takes], .empty")
+        still = b.text()
+        # Offline: a person is told so, and what they recorded is kept.
+        b.go(f"/lines/{token_id}")
+        b.wait(lambda d: b.all("[data-testid=file-input]"), what="the file input")
+        b.all("[data-testid=file-input]")[0].send_keys(str(DATA / "fake-mic-hamlet-3-1-01.wav"))
+        b.driver.set_network_conditions(offline=True, latency=0, throughput=0)
+        b.find("[data-testid=send]").click()
+        offline = b.find("[data-testid=error]")
+        b.shot("offline", at=offline)
+        offline_text = str(offline.text)
+        b.driver.set_network_conditions(offline=False, latency=0, throughput=0)
+        # The refresh token is refused (revoked elsewhere): the session ends and the console says so.
+        spent = json.loads(b.js("return localStorage.getItem('yousync.session')"))
+        spent.update(access_token="expired", refresh_token="revoked", expires_at=int(b.js("return Date.now()")) - 1)
+        b.js("localStorage.setItem('yousync.session', arguments[0])", json.dumps(spent))
+        b.go("/me")
+        b.wait_text("Your session has expired", timeout=15)
+        b.shot("session-expired")
+        return {"still": still, "offline": offline_text, "after": b.text()}
+
+    out = await asyncio.to_thread(scenario, browser)
+    assert "sleepy" in out["still"] and "Sign out" in out["still"]
+    assert "Can't reach YouSync" in out["offline"], out["offline"]
+    assert "Sign in" in out["after"]

@@ -1,0 +1,103 @@
+// A small time-series chart on uPlot (lazy-loaded with the pages that use it).
+import { useEffect, useRef } from "react";
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+import { align, type ChartSeries } from "../lib/chartData";
+
+export type { ChartSeries };
+
+const DAY = 86_400;
+
+export interface TimeChartProps {
+  series: ChartSeries[];
+  xLabel: string;
+  yLabel: string;
+  ariaLabel: string;
+  height?: number;
+  /** x is epoch seconds (dates on the axis) rather than seconds into the audio. */
+  dates?: boolean;
+  /** A vertical line (e.g. the playback position), in x units. */
+  marker?: number | null;
+  testId?: string;
+}
+
+export default function TimeChart(props: TimeChartProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const marker = useRef<number | null>(null);
+  marker.current = props.marker ?? null;
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const height = props.height ?? 220;
+    const options: uPlot.Options = {
+      width: Math.max(280, el.clientWidth),
+      height,
+      scales: {
+        x: {
+          time: !!props.dates,
+          // Dates: at least a week either side, so that one week's point is not lost on a huge axis.
+          range: props.dates
+            ? (_u, min, max) => [Math.min(min, max - 14 * DAY) - DAY, max + 3 * DAY]
+            : (_u, min, max) => [Math.min(0, min), max],
+        },
+      },
+      axes: [
+        { label: props.xLabel, stroke: "#555", grid: { stroke: "#eee" } },
+        { label: props.yLabel, stroke: "#555", grid: { stroke: "#eee" }, size: 50 },
+      ],
+      series: [
+        { label: props.xLabel },
+        ...props.series.map((s) => ({
+          label: s.label,
+          stroke: s.color,
+          width: s.width ?? 2,
+          dash: s.dash,
+          spanGaps: false,
+          points: { show: !!props.dates },
+        })),
+      ],
+      legend: { show: props.series.length > 1 },
+      cursor: { drag: { x: false, y: false } },
+      hooks: {
+        draw: [
+          (u) => {
+            const at = marker.current;
+            if (at === null || at === undefined) return;
+            const x = u.valToPos(at, "x", true);
+            const ctx = u.ctx;
+            ctx.save();
+            ctx.strokeStyle = "#e8590c";
+            ctx.lineWidth = 2 * devicePixelRatio;
+            ctx.beginPath();
+            ctx.moveTo(x, u.bbox.top);
+            ctx.lineTo(x, u.bbox.top + u.bbox.height);
+            ctx.stroke();
+            ctx.restore();
+          },
+        ],
+      },
+    };
+    const chart = new uPlot(options, align(props.series), el);
+    plot.current = chart;
+    const observer = new ResizeObserver(() => chart.setSize({ width: Math.max(280, el.clientWidth), height }));
+    observer.observe(el);
+    return () => {
+      observer.disconnect();
+      chart.destroy();
+      plot.current = null;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [props.series, props.dates, props.xLabel, props.yLabel, props.height]);
+
+  useEffect(() => {
+    plot.current?.redraw(false);
+  }, [props.marker]);
+
+  return (
+    <figure className="chart" data-testid={props.testId}>
+      <div ref={box} role="img" aria-label={props.ariaLabel} />
+    </figure>
+  );
+}
