@@ -29,9 +29,9 @@ import aiohttp
 from yousync_catalog.db.uow import CatalogUnitOfWork
 from yousync_catalog.importer import import_catalog
 from yousync_catalog.server import MIGRATIONS
+from yousync_dev.embedded.postgres import LocalPostgres
+from yousync_dev.ports import free_port
 from yousync_platform.db import create_engine, session_factory
-from yousync_platform.localstack.ports import free_port
-from yousync_platform.localstack.postgres import LocalPostgres
 from yousync_platform.migrations import upgrade
 from yousync_platform.storage import BlobSettings
 from yousync_platform.storage.filesystem import FilesystemBlobStore

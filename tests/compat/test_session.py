@@ -26,8 +26,8 @@ from yousync_auth.domain import User
 from yousync_auth.keys import SigningKeys, generate_private_pem
 from yousync_auth.server import create_server
 from yousync_auth.settings import AuthSettings
+from yousync_dev.fake_google import FakeGoogle
 from yousync_platform.db import create_engine
-from yousync_platform.testing.google import FakeGoogle
 
 BASE = "/compat/api"
 NONE_HEADER = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT"}').rstrip(b"=").decode()

@@ -11,7 +11,7 @@ import httpx
 import jwt
 
 from tests.compat.f2_helpers import BASE, PAYLOAD_KEYS, Gateway, bearer, read_sse, take, upload
-from yousync_platform.testing.google import FakeGoogle
+from yousync_dev.fake_google import FakeGoogle
 
 
 async def test_frontend_journey(gateway: Gateway, lines: dict[str, int], fake_google: FakeGoogle) -> None:
