@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from yousync.auth.v1 import auth_pb2
 from yousync_gateway.deps import GatewayState, State
-from yousync_gateway.errors import error_response
+from yousync_gateway.errors import COMMON_ERRORS, error_response
 from yousync_gateway.settings import GatewaySettings
 
 # Paths that never fall back to the app: the API, the compatibility surface, operations, the docs.
@@ -36,7 +36,7 @@ class ConsoleConfig(BaseModel):
     google_client_id: str = Field(description="OAuth client id for Google's sign-in button; empty when none.")
 
 
-router = APIRouter(tags=["console"])
+router = APIRouter(tags=["console"], responses=COMMON_ERRORS)
 
 
 async def _dev_sign_in_enabled(state: GatewayState) -> bool:
