@@ -16,7 +16,13 @@ def main() -> None:
     settings = start("gateway", GatewaySettings)
     if settings.workers > 1:
         # GATEWAY_WORKERS processes share the listening socket; each builds its own app (worker_app).
-        config = uvicorn_config("yousync_gateway.__main__:worker_app", settings, factory=True, workers=settings.workers)
+        config = uvicorn_config(
+            "yousync_gateway.__main__:worker_app",
+            settings,
+            factory=True,
+            workers=settings.workers,
+            http=WorkerHttpProtocol,
+        )
         Multiprocess(config, sockets=[config.bind_socket()]).run()
     else:
         uvicorn.Server(uvicorn_config(create_app(settings), settings)).run()

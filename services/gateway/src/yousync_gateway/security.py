@@ -7,7 +7,8 @@
   that sets its own CSP keeps it.
 * `Cache-Control: no-store` on every answer to an authenticated request (an `Authorization` header or a
   stream ticket) and on every answer that hands out tokens (`TOKEN_PATHS`), unless the route chose
-  a stricter or explicit policy itself (the blob route's signed URLs keep `private, max-age=60`).
+  an explicit policy itself (the blob route's signed URLs keep `private, max-age=60`; the catalog's public
+  reads, the same for everyone, keep `public, ...`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ TOKEN_PATHS = (
     "/api/auth/google-login",
     "/api/auth/dev",
     "/api/auth/refresh",
+    "/compat/api/auth/google-login",
+    "/compat/api/auth/refresh",
 )
 TICKET_SUFFIX = "/ticket"
 
@@ -87,9 +90,11 @@ class SecurityHeaders:
                     headers.append("Content-Security-Policy", csp.decode())
                 if no_store:
                     current = headers.get("cache-control", "")
-                    if "no-store" not in current and "private" not in current:
+                    # A route that declared its answer the same for everyone (`public`: the catalog's reads)
+                    # or private to this user keeps its policy; token answers never are either.
+                    if not any(word in current for word in ("no-store", "private", "public")):
                         headers["Cache-Control"] = "no-store"
-                    if "private" not in current:
+                    if not any(word in current for word in ("private", "public")):
                         headers["Pragma"] = "no-cache"
             await send(message)
 
