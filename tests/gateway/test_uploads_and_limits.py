@@ -138,7 +138,7 @@ async def test_413_as_soon_as_the_cap_is_exceeded(gateway: Gateway, lines: dict[
     ).encode()
     response, sent = await _raw_request(port, head, body())
     assert response.startswith(b"HTTP/1.1 413"), response[:200]
-    assert b"PAYLOAD_TOO_LARGE" in response or b"TAKE_TOO_LARGE" in response
+    assert b"PAYLOAD_TOO_LARGE" in response or b"TOO_LARGE" in response
     assert sent < 4 * GATEWAY_MAX_UPLOAD, f"answered after {sent} bytes of a {total_planned} byte body"
 
     # A declared Content-Length over the cap is refused before the body is read at all.
@@ -154,7 +154,7 @@ async def test_413_as_soon_as_the_cap_is_exceeded(gateway: Gateway, lines: dict[
     response, _ = await _raw_request(port, declared, nothing())
     assert response.startswith(b"HTTP/1.1 413"), response[:200]
 
-    # Just over the orchestrator's own cap (but under the gateway's): its TAKE_TOO_LARGE is a 413 too.
+    # Just over the orchestrator's own cap (but under the gateway's): its TOO_LARGE is a 413 too.
     over = wav + b"\0" * (MAX_UPLOAD - len(wav) + 1)
     assert_error(await gateway.http.post(path, headers=headers, **multipart("audio_file", over)), 413, "TOO_LARGE")
     assert (await gateway.http.get("/api/mypage/takes", headers=headers)).json()["takes"] == []
@@ -336,3 +336,34 @@ async def test_signed_blob_urls(gateway: Gateway, lines: dict[str, int]) -> None
     expired = path.replace("expires=", "expires=1").split("&")[0] + "&signature=x"
     assert (await gateway.http.get(expired)).status_code == 403
     assert (await gateway.http.get("/api/blobs/../../etc/passwd?expires=1&signature=x")).status_code in (403, 404)
+
+
+async def test_progress_resume_replays_exactly_the_missed_events(gateway: Gateway, lines: dict[str, int]) -> None:
+    """Last-Event-ID: live, drop after the second event and come back later: no gap; on the finished job,
+    resuming after id 1 gives every event 2..N in order. Snapshots say they are."""
+    headers = await gateway.sign_in("resume-sse@example.com")
+    upload = await gateway.http.post(
+        f"/api/tokens/{lines['houston']}/upload-audio",
+        headers=headers,
+        **multipart("audio_file", take("houston", "slow.opus.ogg")),
+    )
+    assert upload.status_code == 202, upload.text
+    job_id = upload.json()["job_id"]
+    first = await read_sse(gateway.http, upload.json()["progress_url"], stop_after=2)
+    assert first.events[0].data.get("snapshot") is True and "snapshot" not in first.events[1].data
+    seen = int(first.events[-1].id or 0)
+
+    async def moved_on() -> bool:
+        result = (await gateway.http.get(f"/api/tokens/analysis-result/{job_id}", headers=headers)).json()
+        return result["status"] != "processing"
+
+    await wait_for(moved_on, timeout=60, interval=0.05)
+    ticket = (await gateway.http.post(f"/api/tokens/analysis-progress/{job_id}/ticket", headers=headers)).json()
+    resumed = await read_sse(gateway.http, ticket["progress_url"], headers={"Last-Event-ID": str(seen)})
+    ids = [int(e.id or 0) for e in resumed.events]
+    assert ids == list(range(seen + 1, ids[-1] + 1)), f"no gap after {seen}: {ids}"
+    assert not any(e.data.get("snapshot") for e in resumed.events)
+    assert resumed.events[-1].data["status"] == "completed" and resumed.events[-1].data["result"]
+    everything = await read_sse(gateway.http, ticket["progress_url"], headers={"Last-Event-ID": "1"})
+    assert [int(e.id or 0) for e in everything.events] == list(range(2, ids[-1] + 1))
+    await delete_takes(gateway, headers)
