@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
+import time
 import wave
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -16,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.fixtures.suite import wait_for
+from tests.fixtures.suite import WEBHOOK_SECRET, wait_for
 from tests.gateway.conftest import (
     GATEWAY_MAX_UPLOAD,
     MAX_UPLOAD,
@@ -29,6 +31,7 @@ from tests.gateway.conftest import (
     running_gateway,
     take,
 )
+from yousync_analysis_orchestrator.adapters.webhook import sign
 from yousync_analyzer.settings import AnalyzerSettings
 
 
@@ -367,3 +370,25 @@ async def test_progress_resume_replays_exactly_the_missed_events(gateway: Gatewa
     everything = await read_sse(gateway.http, ticket["progress_url"], headers={"Last-Event-ID": "1"})
     assert [int(e.id or 0) for e in everything.events] == list(range(2, ids[-1] + 1))
     await delete_takes(gateway, headers)
+
+
+async def test_webhook_replay_is_409(gateway: Gateway, lines: dict[str, int]) -> None:
+    """The identical signed completion call twice: 200, then 409 WEBHOOK_REPLAYED (nonces kept for the window)."""
+    headers = await gateway.sign_in("webhook-replay@example.com")
+    async with dispatcher_paused(gateway.flow):
+        upload = await gateway.http.post(
+            f"/api/tokens/{lines['force']}/upload-audio", headers=headers, **multipart("audio_file", take("force"))
+        )
+        job_id = upload.json()["job_id"]
+        body = json.dumps({"job_id": job_id, "failure": {"reason": "GPU_GONE", "message": "no gpu"}}).encode()
+        timestamp = int(time.time())
+        signed = {
+            "X-Signature": sign(WEBHOOK_SECRET.encode(), timestamp, body),
+            "X-Timestamp": str(timestamp),
+            "Content-Type": "application/json",
+        }
+        first = await gateway.http.post("/api/tokens/webhook/analysis-complete", content=body, headers=signed)
+        assert first.status_code == 200 and first.json()["status"] == "failed", first.text
+        again = await gateway.http.post("/api/tokens/webhook/analysis-complete", content=body, headers=signed)
+        assert_error(again, 409, "WEBHOOK_REPLAYED")
+        await delete_takes(gateway, headers)
