@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
+import time
 import wave
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -16,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.fixtures.suite import wait_for
+from tests.fixtures.suite import WEBHOOK_SECRET, wait_for
 from tests.gateway.conftest import (
     GATEWAY_MAX_UPLOAD,
     MAX_UPLOAD,
@@ -29,6 +31,7 @@ from tests.gateway.conftest import (
     running_gateway,
     take,
 )
+from yousync_analysis_orchestrator.adapters.webhook import sign
 from yousync_analyzer.settings import AnalyzerSettings
 
 
@@ -138,7 +141,7 @@ async def test_413_as_soon_as_the_cap_is_exceeded(gateway: Gateway, lines: dict[
     ).encode()
     response, sent = await _raw_request(port, head, body())
     assert response.startswith(b"HTTP/1.1 413"), response[:200]
-    assert b"PAYLOAD_TOO_LARGE" in response or b"TAKE_TOO_LARGE" in response
+    assert b"PAYLOAD_TOO_LARGE" in response or b"TOO_LARGE" in response
     assert sent < 4 * GATEWAY_MAX_UPLOAD, f"answered after {sent} bytes of a {total_planned} byte body"
 
     # A declared Content-Length over the cap is refused before the body is read at all.
@@ -154,7 +157,7 @@ async def test_413_as_soon_as_the_cap_is_exceeded(gateway: Gateway, lines: dict[
     response, _ = await _raw_request(port, declared, nothing())
     assert response.startswith(b"HTTP/1.1 413"), response[:200]
 
-    # Just over the orchestrator's own cap (but under the gateway's): its TAKE_TOO_LARGE is a 413 too.
+    # Just over the orchestrator's own cap (but under the gateway's): its TOO_LARGE is a 413 too.
     over = wav + b"\0" * (MAX_UPLOAD - len(wav) + 1)
     assert_error(await gateway.http.post(path, headers=headers, **multipart("audio_file", over)), 413, "TOO_LARGE")
     assert (await gateway.http.get("/api/mypage/takes", headers=headers)).json()["takes"] == []
@@ -336,3 +339,56 @@ async def test_signed_blob_urls(gateway: Gateway, lines: dict[str, int]) -> None
     expired = path.replace("expires=", "expires=1").split("&")[0] + "&signature=x"
     assert (await gateway.http.get(expired)).status_code == 403
     assert (await gateway.http.get("/api/blobs/../../etc/passwd?expires=1&signature=x")).status_code in (403, 404)
+
+
+async def test_progress_resume_replays_exactly_the_missed_events(gateway: Gateway, lines: dict[str, int]) -> None:
+    """Last-Event-ID: live, drop after the second event and come back later: no gap; on the finished job,
+    resuming after id 1 gives every event 2..N in order. Snapshots say they are."""
+    headers = await gateway.sign_in("resume-sse@example.com")
+    upload = await gateway.http.post(
+        f"/api/tokens/{lines['houston']}/upload-audio",
+        headers=headers,
+        **multipart("audio_file", take("houston", "slow.opus.ogg")),
+    )
+    assert upload.status_code == 202, upload.text
+    job_id = upload.json()["job_id"]
+    first = await read_sse(gateway.http, upload.json()["progress_url"], stop_after=2)
+    assert first.events[0].data.get("snapshot") is True and "snapshot" not in first.events[1].data
+    seen = int(first.events[-1].id or 0)
+
+    async def moved_on() -> bool:
+        result = (await gateway.http.get(f"/api/tokens/analysis-result/{job_id}", headers=headers)).json()
+        return result["status"] != "processing"
+
+    await wait_for(moved_on, timeout=60, interval=0.05)
+    ticket = (await gateway.http.post(f"/api/tokens/analysis-progress/{job_id}/ticket", headers=headers)).json()
+    resumed = await read_sse(gateway.http, ticket["progress_url"], headers={"Last-Event-ID": str(seen)})
+    ids = [int(e.id or 0) for e in resumed.events]
+    assert ids == list(range(seen + 1, ids[-1] + 1)), f"no gap after {seen}: {ids}"
+    assert not any(e.data.get("snapshot") for e in resumed.events)
+    assert resumed.events[-1].data["status"] == "completed" and resumed.events[-1].data["result"]
+    everything = await read_sse(gateway.http, ticket["progress_url"], headers={"Last-Event-ID": "1"})
+    assert [int(e.id or 0) for e in everything.events] == list(range(2, ids[-1] + 1))
+    await delete_takes(gateway, headers)
+
+
+async def test_webhook_replay_is_409(gateway: Gateway, lines: dict[str, int]) -> None:
+    """The identical signed completion call twice: 200, then 409 WEBHOOK_REPLAYED (nonces kept for the window)."""
+    headers = await gateway.sign_in("webhook-replay@example.com")
+    async with dispatcher_paused(gateway.flow):
+        upload = await gateway.http.post(
+            f"/api/tokens/{lines['force']}/upload-audio", headers=headers, **multipart("audio_file", take("force"))
+        )
+        job_id = upload.json()["job_id"]
+        body = json.dumps({"job_id": job_id, "failure": {"reason": "GPU_GONE", "message": "no gpu"}}).encode()
+        timestamp = int(time.time())
+        signed = {
+            "X-Signature": sign(WEBHOOK_SECRET.encode(), timestamp, body),
+            "X-Timestamp": str(timestamp),
+            "Content-Type": "application/json",
+        }
+        first = await gateway.http.post("/api/tokens/webhook/analysis-complete", content=body, headers=signed)
+        assert first.status_code == 200 and first.json()["status"] == "failed", first.text
+        again = await gateway.http.post("/api/tokens/webhook/analysis-complete", content=body, headers=signed)
+        assert_error(again, 409, "WEBHOOK_REPLAYED")
+        await delete_takes(gateway, headers)
