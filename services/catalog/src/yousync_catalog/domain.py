@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from yousync_platform.errors import InvalidArgument, NotFound
 
@@ -238,3 +238,33 @@ def actor_search_text(name: str, aliases: tuple[str, ...] | list[str]) -> str:
         lowered = value.lower().strip()
         forms.extend([lowered, "".join(lowered.split())])
     return " | ".join(dict.fromkeys(f for f in forms if f))
+
+
+# ---- a validated catalog import (the importer parses and stores audio; the service writes it) -----------
+@dataclass(frozen=True, slots=True)
+class ImportedLine:
+    external_id: str
+    actor: str  # the actor's external id
+    values: dict[str, Any]  # text, timings, words, reference audio (key, type, sha256, duration, pitch)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedScript:
+    external_id: str
+    values: dict[str, Any]  # script fields, with background_blob_key / background_content_type
+    lines: tuple[ImportedLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogImport:
+    actors: dict[str, tuple[str, list[str]]]  # external id → (name, aliases)
+    scripts: tuple[ImportedScript, ...]
+
+
+@dataclass
+class ImportReport:
+    actors: int = 0
+    scripts: int = 0
+    tokens: int = 0
+    removed_tokens: int = 0
+    uploaded_blobs: int = 0
