@@ -34,6 +34,7 @@ from yousync.catalog.v1 import catalog_pb2_grpc
 from yousync_catalog.db.uow import CatalogUnitOfWork
 from yousync_catalog.importer import import_catalog
 from yousync_catalog.server import MIGRATIONS
+from yousync_catalog.service import CatalogService
 from yousync_dev.embedded.postgres import LocalPostgres
 from yousync_dev.ports import free_port
 from yousync_platform.db import create_engine, session_factory
@@ -51,7 +52,7 @@ async def seed(url: str, blobs: Path) -> list[int]:
     engine = create_engine(url)
     sessions = session_factory(engine)
     store = FilesystemBlobStore(blobs, BlobSettings(url_secret=SECRET).signer())
-    await import_catalog(DEMO, uow=lambda: CatalogUnitOfWork(sessions), blobs=store, progress=False)
+    await import_catalog(DEMO, CatalogService(uow=lambda: CatalogUnitOfWork(sessions), blobs=store), progress=False)
     rng = random.Random(7)
     async with engine.begin() as conn:
         await conn.execute(

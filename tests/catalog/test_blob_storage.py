@@ -150,7 +150,7 @@ async def test_catalog_on_s3_hands_out_presigned_urls_that_fetch_the_audio(
     port = await server.start()
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
     try:
-        await import_catalog(DEMO, uow=app.service._uow, blobs=app.blobs, progress=False)
+        await import_catalog(DEMO, app.service, progress=False)
         stub = catalog_pb2_grpc.CatalogServiceStub(channel)
         listing = await stub.ListScripts(pb.ListScriptsRequest(query="wherefore"))
         script = await stub.GetScript(pb.GetScriptRequest(script_id=listing.scripts[0].id))

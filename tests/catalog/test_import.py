@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from tests.catalog.conftest import DEMO, CatalogHarness
 from yousync.catalog.v1 import catalog_pb2 as pb
-from yousync_catalog.importer import ImportFailed
+from yousync_catalog.importer import ImportFailed, import_catalog
 
 
 def demo_manifest() -> dict[str, Any]:
@@ -121,6 +121,26 @@ async def test_reimport_updates_in_place_by_external_id(catalog: CatalogHarness,
     assert revised.tokens[2].translation == "revised translation"
     bookmarks = await catalog.stub.ListBookmarks(pb.ListBookmarksRequest(), metadata=user)
     assert [b.token_id for b in bookmarks.bookmarks] == [token_ids["hamlet-3-1-01"]]  # survived the re-import
+
+
+async def test_an_import_is_served_at_once(catalog: CatalogHarness, tmp_path: Path) -> None:
+    """The importer writes through the catalog service, so the serving catalog's cached reads (lists
+    for seconds, details for seconds) never show the state from before the import."""
+    assert catalog.settings.list_cache_ttl_seconds >= 2 and catalog.settings.detail_cache_ttl_seconds >= 2
+    await catalog.import_demo()
+    listing = await catalog.stub.ListScripts(pb.ListScriptsRequest(query="Hamlet"))  # cached now
+    hamlet = await catalog.stub.GetScript(pb.GetScriptRequest(script_id=listing.scripts[0].id))  # cached now
+    token = await catalog.stub.GetToken(pb.GetTokenRequest(token_id=hamlet.tokens[0].id))  # cached now
+    manifest = demo_manifest()
+    manifest["scripts"][0]["title"] = "To be, revised"
+    manifest["scripts"][0]["tokens"][0]["text"] = "To be, or not to be: revised."
+    report = await import_catalog(write_catalog(tmp_path, manifest), catalog.app.service, progress=False)
+    assert (report.scripts, report.tokens, report.removed_tokens) == (3, 13, 0)
+    again = await catalog.stub.ListScripts(pb.ListScriptsRequest(query="Hamlet"))
+    assert [s.title for s in again.scripts] == ["To be, revised"]
+    assert (await catalog.stub.GetScript(pb.GetScriptRequest(script_id=hamlet.id))).title == "To be, revised"
+    revised = await catalog.stub.GetToken(pb.GetTokenRequest(token_id=token.id))
+    assert revised.text == "To be, or not to be: revised."
 
 
 def test_cli_reports_problems_and_exits_2(postgres_url: str, tmp_path: Path, blob_root: Path) -> None:

@@ -8,12 +8,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from tests.catalog.conftest import CatalogHarness
 from yousync.analysis.v1 import events_pb2
 from yousync_catalog.domain import ScriptFilter
-from yousync_catalog.events import STREAM, TAKE_COMPLETED_SUBJECT, TakeCounter
+from yousync_catalog.events import DURABLE, STREAM, TAKE_COMPLETED_SUBJECT, TakeCounter
 from yousync_platform.events import connect, publish
 
 
@@ -45,6 +46,16 @@ async def wait_for(catalog: CatalogHarness, token_id: int, expected: tuple[int, 
             return
         await asyncio.sleep(0.05)
     assert await counts(catalog, token_id) == expected
+
+
+async def consumer_acked(js: JetStreamContext, stream_seq: int) -> None:
+    """Wait until the service's durable consumer has acked everything up to `stream_seq`."""
+    for _ in range(200):
+        info = await js.consumer_info(STREAM, DURABLE)
+        if info.ack_floor is not None and (info.ack_floor.stream_seq or 0) >= stream_seq:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the take counter never acked message {stream_seq}")
 
 
 async def test_take_completed_counted_once_despite_duplicates_and_redelivery(
@@ -80,7 +91,7 @@ async def test_take_completed_counted_once_despite_duplicates_and_redelivery(
         config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, ack_wait=1.0, deliver_policy=DeliverPolicy.NEW),
     )
     try:
-        await publish(js, TAKE_COMPLETED_SUBJECT, event(third, token_id, script_id), msg_id=third)
+        third_ack = await publish(js, TAKE_COMPLETED_SUBJECT, event(third, token_id, script_id), msg_id=third)
         [delivered] = await crashy.fetch(1, timeout=5)
         assert delivered.metadata.num_delivered == 1
         # The crashing consumer's effect (the service's own consumer races it for the same event: one wins).
@@ -93,7 +104,8 @@ async def test_take_completed_counted_once_despite_duplicates_and_redelivery(
         await crashy.unsubscribe()
         await js.delete_consumer(STREAM, "test-crashy")
     await wait_for(catalog, token_id, (3, 3))
-    await asyncio.sleep(0.5)  # the service's own consumer also got `third`: it must not count it again
+    # The service's own consumer also got `third`: once it has acked it, it must not have counted it again.
+    await consumer_acked(js, third_ack.seq)
     assert await counts(catalog, token_id) == (3, 3)
 
     # Many distinct events at once: each counted.

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -20,16 +21,37 @@ from yousync_dev.fake_google import FakeGoogle
 from yousync_dev.ports import free_port
 
 
+async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)
+
+
+async def until_not_serving(health: health_pb2_grpc.HealthStub, timeout: float = 10.0) -> None:
+    """Poll health until it says NOT_SERVING (a server gone before saying so is a failure)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            reply = await health.Check(health_pb2.HealthCheckRequest(service=""), timeout=5)
+        except grpc.aio.AioRpcError as error:
+            assert error.code() == grpc.StatusCode.DEADLINE_EXCEEDED, f"health failed: {error.code()}"
+        else:
+            if reply.status == health_pb2.HealthCheckResponse.NOT_SERVING:
+                return
+        assert time.monotonic() < deadline, "health never said NOT_SERVING"
+        await asyncio.sleep(0.01)
+
+
 async def test_stop_flips_health_then_drains_in_flight_calls() -> None:
     probe = await start_probe()
     async with grpc.aio.insecure_channel(probe.target) as channel:
         health = health_pb2_grpc.HealthStub(channel)
         slow = asyncio.ensure_future(stub_for(channel).DevSignIn(auth_pb2.DevSignInRequest(email="sleep:1.0")))
-        await asyncio.sleep(0.2)
+        await until(lambda: probe.servicer.calls == 1)  # the slow call is in flight
         stopping = asyncio.create_task(probe.server.stop(grace=5, drain_seconds=0.5))
-        await asyncio.sleep(0.1)
-        reply = await health.Check(health_pb2.HealthCheckRequest(service=""))
-        assert reply.status == health_pb2.HealthCheckResponse.NOT_SERVING
+        await until_not_serving(health)
+        assert not slow.done(), "health flipped while the call was still running"
         assert (await slow).session.token_type == "slept", "the in-flight call finished within the grace"
         await stopping
         try:
@@ -69,9 +91,7 @@ async def test_sigterm_stops_the_auth_process_gracefully(postgres_url: str, fake
                 assert time.monotonic() < deadline, "auth did not become SERVING"
                 await asyncio.sleep(0.1)
             process.send_signal(signal.SIGTERM)
-            await asyncio.sleep(0.3)
-            reply = await health.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
-            assert reply.status == health_pb2.HealthCheckResponse.NOT_SERVING
+            await until_not_serving(health)  # within the drain (1 s) that precedes the stop
         assert process.wait(15) == 0
         stderr = process.stderr.read().decode() if process.stderr else ""
         lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]

@@ -13,16 +13,13 @@ import sys
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-from yousync_catalog.db.uow import CatalogUnitOfWork
 from yousync_catalog.importer import ImportFailed, ImportReport, import_catalog
-from yousync_catalog.server import MIGRATIONS, create_server
+from yousync_catalog.server import MIGRATIONS, build_service, create_server
 from yousync_catalog.settings import CatalogSettings
 from yousync_platform.cli import start
-from yousync_platform.db import create_engine, session_factory
 from yousync_platform.metrics import serve_metrics
 from yousync_platform.migrations import upgrade
 from yousync_platform.server import run_until_terminated
-from yousync_platform.storage import open_blob_store
 
 
 async def serve(settings: CatalogSettings) -> None:
@@ -33,14 +30,11 @@ async def serve(settings: CatalogSettings) -> None:
 
 
 async def run_import(settings: CatalogSettings, path: Path, *, progress: bool) -> ImportReport:
-    url = settings.database_url.get_secret_value()
-    await upgrade(MIGRATIONS, url)
+    """Through the catalog service, as an edit would be (a running server sees it once its caches expire)."""
+    await upgrade(MIGRATIONS, settings.database_url.get_secret_value())
     async with AsyncExitStack() as resources:
-        engine = create_engine(url, pool_size=2)
-        resources.push_async_callback(engine.dispose)
-        sessions = session_factory(engine)
-        blobs = await open_blob_store(settings.blob, resources)
-        return await import_catalog(path, uow=lambda: CatalogUnitOfWork(sessions), blobs=blobs, progress=progress)
+        service = await build_service(settings.model_copy(update={"db_pool_size": 2}), resources)
+        return await import_catalog(path, service, progress=progress)
 
 
 def main(argv: list[str] | None = None) -> None:

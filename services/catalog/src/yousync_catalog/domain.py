@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 import re
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from yousync_platform.errors import AlreadyExists, InvalidArgument, NotFound
 
@@ -340,3 +340,33 @@ def check_collections(values: object) -> tuple[str, ...]:
                 "INVALID_COLLECTIONS", f"collection {name!r}: 1-64 lower-case letters, digits, '-' or '_'"
             )
     return names
+
+
+# ---- a validated catalog import (the importer parses and stores audio; the service writes it) -----------
+@dataclass(frozen=True, slots=True)
+class ImportedLine:
+    external_id: str
+    actor: str  # the actor's external id
+    values: dict[str, Any]  # text, timings, words, reference audio (key, type, sha256, duration, pitch)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedScript:
+    external_id: str
+    values: dict[str, Any]  # script fields, with background_blob_key / background_content_type
+    lines: tuple[ImportedLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogImport:
+    actors: dict[str, tuple[str, list[str]]]  # external id → (name, aliases)
+    scripts: tuple[ImportedScript, ...]
+
+
+@dataclass
+class ImportReport:
+    actors: int = 0
+    scripts: int = 0
+    tokens: int = 0
+    removed_tokens: int = 0
+    uploaded_blobs: int = 0

@@ -38,15 +38,15 @@ pitch track is its lines' reference pitch contours placed at those times (comput
 
 Everything is validated before anything is written, and every problem is reported with its file and
 entry. Audio goes to the blob store under content-addressed keys (so re-imports upload nothing new
-and a failed import leaves at most unreferenced blobs); then ONE database transaction upserts actors,
-scripts and lines by external id and removes lines that left a re-imported script.
+and a failed import leaves at most unreferenced blobs); then the catalog service writes the result
+(`CatalogService.apply_import`: ONE transaction upserting actors, scripts and lines by external id and
+removing lines that left a re-imported script, then its cached reads dropped).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,10 +55,20 @@ import yaml
 from tqdm import tqdm
 
 from yousync_catalog.audio import CONTENT_TYPES, AudioDecodeError, analyse
-from yousync_catalog.db.uow import CatalogUnitOfWork
-from yousync_catalog.domain import WORD_TOLERANCE_SECONDS, ScriptKind, check_collections, check_video_url
+from yousync_catalog.domain import (
+    WORD_TOLERANCE_SECONDS,
+    CatalogImport,
+    ImportedLine,
+    ImportedScript,
+    ImportReport,
+    ScriptKind,
+    check_collections,
+    check_video_url,
+)
+from yousync_catalog.service import CatalogService
 from yousync_platform.errors import InvalidArgument
-from yousync_platform.storage import BlobStore
+
+__all__ = ["ImportFailed", "ImportReport", "find_manifest", "import_catalog", "parse_manifest"]
 
 MANIFEST_NAMES = ("catalog.yaml", "catalog.yml", "catalog.json")
 _ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
@@ -70,15 +80,6 @@ class ImportFailed(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
-
-
-@dataclass
-class ImportReport:
-    actors: int = 0
-    scripts: int = 0
-    tokens: int = 0
-    removed_tokens: int = 0
-    uploaded_blobs: int = 0
 
 
 @dataclass
@@ -339,16 +340,13 @@ def _blob_key(sha256: str, suffix: str) -> str:
     return f"catalog/audio/{sha256[:2]}/{sha256}{suffix.lower()}"
 
 
-async def import_catalog(
-    path: Path,
-    *,
-    uow: Callable[[], CatalogUnitOfWork],
-    blobs: BlobStore,
-    progress: bool = True,
-) -> ImportReport:
+async def import_catalog(path: Path, service: CatalogService, *, progress: bool = True) -> ImportReport:
+    """Validate the catalog at `path`, store its audio in the service's blob store, then have the
+    service write it. ImportFailed (nothing written) when the manifest or any audio is invalid."""
+    blobs = service.blobs
     manifest = find_manifest(path)
     actors, scenes = parse_manifest(manifest)
-    report = ImportReport()
+    uploaded = 0
     problems: list[str] = []
     lines = [line for scene in scenes for line in scene.lines]
     bar = tqdm(total=len(lines) + len(scenes), desc="audio", unit="file", disable=not progress)
@@ -362,7 +360,7 @@ async def import_catalog(
                 content_type = CONTENT_TYPES[scene.background.suffix.lower()]
                 if not await blobs.exists(key):
                     await blobs.put(key, data, content_type=content_type)
-                    report.uploaded_blobs += 1
+                    uploaded += 1
                 backgrounds[scene.external_id] = (key, content_type)
             bar.update(1)
         for line in lines:
@@ -380,52 +378,47 @@ async def import_catalog(
             line.blob_key = _blob_key(line.sha256, line.audio.suffix)
             if not await blobs.exists(line.blob_key):
                 await blobs.put(line.blob_key, data, content_type=line.content_type)
-                report.uploaded_blobs += 1
+                uploaded += 1
             bar.update(1)
     finally:
         bar.close()
     if problems:
         raise ImportFailed(problems)
 
-    async with uow() as work:
-        actor_ids = {
-            external: await work.actors.upsert_external(external, name, aliases)
-            for external, (name, aliases) in actors.items()
-        }
-        report.actors = len(actor_ids)
-        script_ids: list[int] = []
-        for scene in scenes:
-            background_key, background_type = backgrounds.get(scene.external_id, (None, ""))
-            script_id = await work.scripts.upsert_external(
-                scene.external_id,
-                {**scene.values, "background_blob_key": background_key, "background_content_type": background_type},
-            )
-            script_ids.append(script_id)
-            kept: list[int] = []
-            for position, line in enumerate(scene.lines, start=1):
-                kept.append(
-                    await work.tokens.upsert_external(
-                        line.external_id,
-                        {
-                            "script_id": script_id,
-                            "actor_id": actor_ids[line.actor],
-                            "position": position,
-                            "text": line.text,
-                            "translation": line.translation,
-                            "start_seconds": line.start,
-                            "end_seconds": line.end,
-                            "words": line.words,
-                            "reference_blob_key": line.blob_key,
-                            "reference_content_type": line.content_type,
-                            "reference_sha256": line.sha256,
-                            "reference_duration_seconds": line.duration,
-                            "reference_pitch": line.pitch,
-                        },
-                    )
+    written = await service.apply_import(
+        CatalogImport(
+            actors=actors,
+            scripts=tuple(
+                ImportedScript(
+                    external_id=scene.external_id,
+                    values={
+                        **scene.values,
+                        "background_blob_key": backgrounds.get(scene.external_id, (None, ""))[0],
+                        "background_content_type": backgrounds.get(scene.external_id, (None, ""))[1],
+                    },
+                    lines=tuple(
+                        ImportedLine(
+                            external_id=line.external_id,
+                            actor=line.actor,
+                            values={
+                                "text": line.text,
+                                "translation": line.translation,
+                                "start_seconds": line.start,
+                                "end_seconds": line.end,
+                                "words": line.words,
+                                "reference_blob_key": line.blob_key,
+                                "reference_content_type": line.content_type,
+                                "reference_sha256": line.sha256,
+                                "reference_duration_seconds": line.duration,
+                                "reference_pitch": line.pitch,
+                            },
+                        )
+                        for line in scene.lines
+                    ),
                 )
-            report.removed_tokens += await work.tokens.delete_missing(script_id, kept)
-            report.tokens += len(kept)
-        report.scripts = len(script_ids)
-        await work.scripts.refresh_search_text(script_ids)
-        await work.commit()
-    return report
+                for scene in scenes
+            ),
+        )
+    )
+    written.uploaded_blobs = uploaded
+    return written

@@ -20,7 +20,9 @@ from yousync_catalog.domain import (
     ActorNotFound,
     AudioLink,
     Bookmark,
+    CatalogImport,
     Duet,
+    ImportReport,
     Page,
     Script,
     ScriptBookmark,
@@ -278,6 +280,37 @@ class CatalogService:
         if not token.reference_blob_key:
             raise NotFound("REFERENCE_AUDIO_NOT_FOUND", "this token has no reference audio")
         return token.reference_content_type, self._blobs.iter_chunks(token.reference_blob_key, chunk_size)
+
+    # ---- import -------------------------------------------------------------------------------------
+    async def apply_import(self, catalog: CatalogImport) -> ImportReport:
+        """Write a validated catalog (its audio already stored) in ONE transaction: upsert actors, scripts
+        and lines by external id, remove lines that left a re-imported script; then drop cached reads.
+        For trusted callers only (the import command); no RPC leads here."""
+        report = ImportReport()
+        async with self._uow() as uow:
+            actor_ids = {
+                external: await uow.actors.upsert_external(external, name, aliases)
+                for external, (name, aliases) in catalog.actors.items()
+            }
+            report.actors = len(actor_ids)
+            script_ids: list[int] = []
+            for script in catalog.scripts:
+                script_id = await uow.scripts.upsert_external(script.external_id, script.values)
+                script_ids.append(script_id)
+                kept = [
+                    await uow.tokens.upsert_external(
+                        line.external_id,
+                        {**line.values, "script_id": script_id, "actor_id": actor_ids[line.actor], "position": n},
+                    )
+                    for n, line in enumerate(script.lines, start=1)
+                ]
+                report.removed_tokens += await uow.tokens.delete_missing(script_id, kept)
+                report.tokens += len(kept)
+            report.scripts = len(script_ids)
+            await uow.scripts.refresh_search_text(script_ids)
+            await uow.commit()
+        self._changed(structure=True)
+        return report
 
     # ---- events -------------------------------------------------------------------------------------
     async def record_take_completed(self, event_id: str, token_id: int, script_id: int, subject: str = "") -> bool:
