@@ -263,25 +263,28 @@ async def test_phone_width(browser: Browser, gateway: Gateway, demo_loaded: None
 
 async def test_gateway_serves_the_console_and_keeps_api_errors(gateway: Gateway) -> None:
     http: httpx.AsyncClient = gateway.http
-    index = await http.get("/")
+    page = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}  # a browser's page load
+    index = await http.get("/", headers=page)
     assert index.status_code == 200 and index.headers["content-type"].startswith("text/html")
     assert '<div id="root">' in index.text and index.headers["cache-control"] == "no-cache"
-    # Client-side routes reload into the app.
-    for path in ("/lines/1", "/results/abc", "/me", "/scripts/3/"):
-        deep = await http.get(path)
+    # Client-side routes reload into the app; other clients get the API's 404 for paths that aren't files.
+    for path in ("/lines/1", "/results/abc", "/me", "/scripts/3/", "/no/such/page"):
+        deep = await http.get(path, headers=page)
         assert deep.status_code == 200 and deep.text == index.text, path
+        assert (await http.get(path)).json()["code"] == "NOT_FOUND", path
     # Hashed assets are immutable; a missing asset is a 404, not the app.
     asset = index.text.split('src="', 1)[1].split('"', 1)[0]
     js = await http.get(asset)
     assert js.status_code == 200 and "immutable" in js.headers["cache-control"]
-    assert (await http.get("/assets/missing-123.js")).status_code == 404
+    assert (await http.get("/assets/missing-123.js", headers=page)).status_code == 404
+    assert (await http.get("/favicon.svg")).headers["content-type"].startswith("image/svg")
     # The API and the operational paths never fall back to the app.
     for path in ("/api/nope", "/api/scripts/x/y/z", "/compat/nope", "/docs/nope", "/blobs/x", "/healthz/x"):
-        response = await http.get(path)
+        response = await http.get(path, headers=page)
         assert response.status_code == 404 and response.json()["code"], path
     assert (await http.post("/")).status_code in (404, 405)
     # No way out of the dist directory.
-    assert (await http.get("/..%2F..%2Fpyproject.toml")).status_code in (400, 404)
+    assert (await http.get("/..%2F..%2Fpyproject.toml", headers=page)).status_code in (400, 404)
     config = await http.get("/api/config")
     assert config.status_code == 200 and config.json() == {"dev_sign_in": True, "google_client_id": ""}
 
