@@ -35,6 +35,7 @@ _PROBE_TTL = 60.0
 class ConsoleConfig(BaseModel):
     dev_sign_in: bool = Field(description="Whether `POST /api/auth/dev` is enabled (local stacks).")
     google_client_id: str = Field(description="OAuth client id for Google's sign-in button; empty when none.")
+    max_upload_bytes: int = Field(description="Largest take upload accepted (bigger is 413).")
 
 
 router = APIRouter(tags=["console"], responses=COMMON_ERRORS)
@@ -65,6 +66,7 @@ async def console_config(state: State) -> dict[str, Any]:
     return {
         "dev_sign_in": await _dev_sign_in_enabled(state),
         "google_client_id": state.settings.console_google_client_id,
+        "max_upload_bytes": state.settings.max_upload_bytes,
     }
 
 
