@@ -195,10 +195,15 @@ async def test_latency_from_last_sample_to_result(browser: Browser, gateway: Gat
 
 
 @pytest.mark.timeout(120)
-async def test_a_file_that_is_not_audio_is_explained(browser: Browser, gateway: Gateway, demo_loaded: None) -> None:
+async def test_files_that_are_not_audio_or_too_big_are_explained(
+    browser: Browser, gateway: Gateway, demo_loaded: None, tmp_path: Path
+) -> None:
     token_id = await line_id(gateway)
 
-    def scenario(b: Browser) -> str:
+    too_big = tmp_path / "long-take.wav"
+    too_big.write_bytes(b"RIFF" + bytes(gateway.state.settings.max_upload_bytes + 1024))
+
+    def scenario(b: Browser) -> tuple[str, str]:
         b.base = gateway.url
         sign_in(b, "files@example.com")
         b.go(f"/lines/{token_id}")
@@ -207,10 +212,17 @@ async def test_a_file_that_is_not_audio_is_explained(browser: Browser, gateway: 
         b.find("[data-testid=send]").click()
         error = b.find("[data-testid=error]")
         b.shot("415-not-audio", at=error)
-        return str(error.text)
+        not_audio = str(error.text)
+        b.click("Remove")
+        b.all("[data-testid=file-input]")[0].send_keys(str(too_big))
+        b.find("[data-testid=send]").click()
+        error = b.find("[data-testid=error]")
+        b.shot("413-too-big", at=error)
+        return not_audio, str(error.text)
 
-    error = await asyncio.to_thread(scenario, browser)
-    assert "isn't audio we can read" in error, error
+    not_audio, too_large = await asyncio.to_thread(scenario, browser)
+    assert "isn't audio we can read" in not_audio, not_audio
+    assert "too big to upload (the limit is 2 MB)" in too_large, too_large
 
 
 @pytest.mark.timeout(180)
@@ -263,27 +275,34 @@ async def test_phone_width(browser: Browser, gateway: Gateway, demo_loaded: None
 
 async def test_gateway_serves_the_console_and_keeps_api_errors(gateway: Gateway) -> None:
     http: httpx.AsyncClient = gateway.http
-    index = await http.get("/")
+    page = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}  # a browser's page load
+    index = await http.get("/", headers=page)
     assert index.status_code == 200 and index.headers["content-type"].startswith("text/html")
     assert '<div id="root">' in index.text and index.headers["cache-control"] == "no-cache"
-    # Client-side routes reload into the app.
-    for path in ("/lines/1", "/results/abc", "/me", "/scripts/3/"):
-        deep = await http.get(path)
+    # Client-side routes reload into the app; other clients get the API's 404 for paths that aren't files.
+    for path in ("/lines/1", "/results/abc", "/me", "/scripts/3/", "/no/such/page"):
+        deep = await http.get(path, headers=page)
         assert deep.status_code == 200 and deep.text == index.text, path
+        assert (await http.get(path)).json()["code"] == "NOT_FOUND", path
     # Hashed assets are immutable; a missing asset is a 404, not the app.
     asset = index.text.split('src="', 1)[1].split('"', 1)[0]
     js = await http.get(asset)
     assert js.status_code == 200 and "immutable" in js.headers["cache-control"]
-    assert (await http.get("/assets/missing-123.js")).status_code == 404
+    assert (await http.get("/assets/missing-123.js", headers=page)).status_code == 404
+    assert (await http.get("/favicon.svg")).headers["content-type"].startswith("image/svg")
     # The API and the operational paths never fall back to the app.
     for path in ("/api/nope", "/api/scripts/x/y/z", "/compat/nope", "/docs/nope", "/blobs/x", "/healthz/x"):
-        response = await http.get(path)
+        response = await http.get(path, headers=page)
         assert response.status_code == 404 and response.json()["code"], path
     assert (await http.post("/")).status_code in (404, 405)
     # No way out of the dist directory.
-    assert (await http.get("/..%2F..%2Fpyproject.toml")).status_code in (400, 404)
+    assert (await http.get("/..%2F..%2Fpyproject.toml", headers=page)).status_code in (400, 404)
     config = await http.get("/api/config")
-    assert config.status_code == 200 and config.json() == {"dev_sign_in": True, "google_client_id": ""}
+    assert config.status_code == 200 and config.json() == {
+        "dev_sign_in": True,
+        "google_client_id": "",
+        "max_upload_bytes": gateway.state.settings.max_upload_bytes,
+    }
 
 
 @pytest.mark.timeout(120)

@@ -18,6 +18,7 @@ export interface Session {
 export interface ConsoleConfig {
   dev_sign_in: boolean;
   google_client_id: string;
+  max_upload_bytes: number;
 }
 
 export interface ActorSummary {

@@ -3,7 +3,7 @@ import { Link, useNavigate, useParams } from "react-router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, api, uploadTake } from "../api/client";
 import { watchJob } from "../api/progress";
-import type { Bookmark, ProgressEvent, Token } from "../api/types";
+import type { Bookmark, ConsoleConfig, ProgressEvent, Token } from "../api/types";
 import { Chart } from "../components/Chart";
 import { Recorder, type Recording } from "../components/Recorder";
 import { ErrorBox, Loading, errorText } from "../components/States";
@@ -146,6 +146,11 @@ function TakePanel({ tokenId }: { tokenId: number }) {
   const abortUpload = useRef<() => void>(() => undefined);
   const navigate = useNavigate();
   const queryClient = useQueryClient();
+  const config = useQuery({
+    queryKey: ["config"],
+    queryFn: ({ signal }) => api<ConsoleConfig>("/api/config", { auth: false, signal }),
+    staleTime: 300_000,
+  });
 
   useEffect(
     () => () => {
@@ -164,6 +169,12 @@ function TakePanel({ tokenId }: { tokenId: number }) {
   const waiting = Math.max(0, Math.ceil((waitUntil - now) / 1000));
 
   const send = async (take: Recording) => {
+    const limit = config.data?.max_upload_bytes;
+    if (limit && take.blob.size > limit) {
+      // Said before sending: the server would answer 413 and close the connection mid-upload.
+      setStep({ kind: "error", error: new ApiError(413, "PAYLOAD_TOO_LARGE", `over ${limit} bytes`) });
+      return;
+    }
     setStep({ kind: "uploading", fraction: 0 });
     markStep("upload-start");
     // While the take is analysed, fetch the result page's code so that it renders at once.

@@ -1,7 +1,8 @@
 """The web console (the React app built into web/dist) at `/`, and `GET /api/config` for it.
 
 Static files are served from the dist directory; any other GET/HEAD path that is not the API's (see
-RESERVED) answers the app's index.html so that client-side routes survive a reload. The console is the
+RESERVED) answers the app's index.html to a browser's page load (Accept: text/html), so that client-side
+routes survive a reload; other clients keep the API's JSON 404. The console is the
 router's *default* (called only when no route matched), so it never shadows a route, whatever order
 the routers are included in; reserved paths keep the API's JSON 404.
 """
@@ -34,6 +35,7 @@ _PROBE_TTL = 60.0
 class ConsoleConfig(BaseModel):
     dev_sign_in: bool = Field(description="Whether `POST /api/auth/dev` is enabled (local stacks).")
     google_client_id: str = Field(description="OAuth client id for Google's sign-in button; empty when none.")
+    max_upload_bytes: int = Field(description="Largest take upload accepted (bigger is 413).")
 
 
 router = APIRouter(tags=["console"], responses=COMMON_ERRORS)
@@ -64,6 +66,7 @@ async def console_config(state: State) -> dict[str, Any]:
     return {
         "dev_sign_in": await _dev_sign_in_enabled(state),
         "google_client_id": state.settings.console_google_client_id,
+        "max_upload_bytes": state.settings.max_upload_bytes,
     }
 
 
@@ -87,10 +90,13 @@ class ConsoleApp:
         ):
             await self.fallback(scope, receive, send)
             return
-        response = await asyncio.to_thread(self._response, path)
+        response = await asyncio.to_thread(self._response, path, _accepts_html(scope))
+        if response is None:
+            await self.fallback(scope, receive, send)
+            return
         await response(scope, receive, send)
 
-    def _response(self, path: str) -> Any:
+    def _response(self, path: str, page_load: bool) -> Any:
         root = self.root.resolve()
         index = root / "index.html"
         if not index.is_file():
@@ -106,9 +112,16 @@ class ConsoleApp:
                     candidate,
                     headers={"Cache-Control": "public, max-age=31536000, immutable" if immutable else "no-cache"},
                 )
-            if relative.startswith("assets/") or "." in relative.rsplit("/", 1)[-1]:
-                return error_response(404, "NOT_FOUND", "no such file")
+            if relative.startswith("assets/") or "." in relative.rsplit("/", 1)[-1] or not page_load:
+                return None
         return FileResponse(index, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
+
+
+def _accepts_html(scope: Scope) -> bool:
+    for key, value in scope["headers"]:
+        if key == b"accept":
+            return b"text/html" in value
+    return False
 
 
 def install(app: FastAPI, settings: GatewaySettings) -> None:
