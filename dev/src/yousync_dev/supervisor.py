@@ -138,6 +138,7 @@ def _orchestrator_env(stack: Stack) -> dict[str, str]:
         "ORCHESTRATOR_ANALYZER_TARGET": _target(stack, "analyzer"),
         "ORCHESTRATOR_AUTH_TARGET": _target(stack, "auth"),
         "ORCHESTRATOR_WEBHOOK_SECRET": stack.secrets["webhook_secret"],
+        "ORCHESTRATOR_JOB_CAPABILITY_SECRET": stack.secrets["job_capability_secret"],
         **_blob_env(stack),
     }
 
@@ -152,6 +153,7 @@ def _gateway_env(stack: Stack) -> dict[str, str]:
         "GATEWAY_STREAM_TICKET_SECRET": _persistent_secret(
             stack.run_dir / "stream-ticket-secret", lambda: secrets.token_urlsafe(32)
         ),
+        "GATEWAY_JOB_CAPABILITY_SECRET": stack.secrets["job_capability_secret"],
         "GATEWAY_CORS_ORIGINS": os.environ.get("YOUSYNC_CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000"),
         "GATEWAY_CONSOLE_GOOGLE_CLIENT_ID": os.environ.get("YOUSYNC_GOOGLE_CLIENT_IDS", "").split(",")[0].strip(),
         **_blob_env(stack),
@@ -258,6 +260,9 @@ def main() -> int:
                 "signing_key": _persistent_secret(run_dir / "auth-signing-key.pem", generate_private_pem),
                 "blob_url_key": _persistent_secret(run_dir / "blob-url-key", lambda: secrets.token_urlsafe(32)),
                 "webhook_secret": _persistent_secret(run_dir / "webhook-secret", lambda: secrets.token_urlsafe(32)),
+                "job_capability_secret": _persistent_secret(
+                    run_dir / "job-capability-secret", lambda: secrets.token_urlsafe(32)
+                ),
             },
         )
         for spec in SERVICES:

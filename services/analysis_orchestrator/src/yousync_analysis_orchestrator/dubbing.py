@@ -25,7 +25,7 @@ from yousync_platform.errors import InvalidArgument, NotFound
 from yousync_platform.storage.base import BlobStore, SignedUrl
 
 log = logging.getLogger(__name__)
-MAX_DUB_SECONDS = 600.0
+MAX_DUB_SECONDS = 300.0
 # A take may run this much past its line's end before it is cut.
 TAKE_OVERRUN_SECONDS = 5.0
 

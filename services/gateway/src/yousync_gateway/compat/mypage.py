@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import grpc
 from fastapi import APIRouter, Path
+from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel
 
 from yousync.analysis.v1 import analysis_pb2
@@ -123,6 +124,25 @@ def _not_found(error: BaseException) -> bool:
     return isinstance(error, grpc.aio.AioRpcError) and error.code() == grpc.StatusCode.NOT_FOUND
 
 
+async def _bookmarked_clips(
+    state: GatewayState, caller: Caller, line_bookmarks: catalog_pb2.ListBookmarksResponse
+) -> dict[int, Timestamp]:
+    """Bookmarked clips, newest first, each once: the caller's clip bookmarks (the catalog's
+    ListScriptBookmarks, which the compat bookmark routes write, where the catalog has it) and the clips
+    of the lines the caller bookmarked through /api."""
+    found: list[tuple[Timestamp, int]] = [(b.create_time, b.script.id) for b in line_bookmarks.bookmarks]
+    list_clip_bookmarks = getattr(state.clients.catalog, "ListScriptBookmarks", None)
+    request_type = getattr(catalog_pb2, "ListScriptBookmarksRequest", None)
+    if list_clip_bookmarks is not None and request_type is not None:
+        page = await list_clip_bookmarks(request_type(page_size=100), metadata=caller.metadata)
+        found += [(b.create_time, b.script_id) for b in page.bookmarks]
+    found.sort(key=lambda item: (item[0].seconds, item[0].nanos), reverse=True)
+    marked: dict[int, Timestamp] = {}
+    for created, script_id in found:
+        marked.setdefault(script_id, created)
+    return marked
+
+
 @router.get(
     "/overview",
     response_model=CompatOverview,
@@ -148,9 +168,7 @@ async def overview(caller: CallerDep, state: State) -> dict[str, Any]:
                 continue
             recent[take.script_id] = (take, set())
         recent[take.script_id][1].add(take.token_id)
-    marked: dict[int, catalog_pb2.Bookmark] = {}
-    for bookmark in bookmarks.bookmarks:  # newest first; a clip counts once
-        marked.setdefault(bookmark.script.id, bookmark)
+    marked = await _bookmarked_clips(state, caller, bookmarks)
     clips = await _clips(state, sorted(set(recent) | set(marked)))
     dubbed = []
     for script_id, (latest, lines) in recent.items():
@@ -182,10 +200,10 @@ async def overview(caller: CallerDep, state: State) -> dict[str, Any]:
             {
                 "id": script_id,
                 "token_id": script_id,
-                "created_at": convert.ts(b.create_time),
+                "created_at": convert.ts(created),
                 "token": clip_fields(clips[script_id]),
             }
-            for script_id, b in marked.items()
+            for script_id, created in marked.items()
             if script_id in clips
         ],
         "recent_dubbed_tokens": dubbed,
