@@ -112,7 +112,15 @@ async def with_aiohttp(url: str, token: str) -> dict[str, object]:
     }
 
 
+def compile_once() -> None:
+    """Every service is a fresh interpreter: let them share compiled bytecode (in a temp dir) rather than each
+    compiling every module again when PYTHONDONTWRITEBYTECODE is set, which slows a busy machine's start."""
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ.setdefault("PYTHONPYCACHEPREFIX", os.path.join(tempfile.gettempdir(), "yousync-bench-pycache"))
+
+
 def main() -> None:
+    compile_once()
     workers = os.environ.get("GATEWAY_WORKERS", "1")
     cache = os.environ.get("BENCH_GATEWAY_CACHE", "1") != "0"
     env = {"GATEWAY_WORKERS": workers, **({} if cache else {"GATEWAY_CATALOG_CACHE_SECONDS": "0"})}

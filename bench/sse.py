@@ -1,10 +1,12 @@
-"""1,000 concurrent SSE watchers on one gateway process: memory per stream, fan-out latency, and memory
-back to baseline after they disconnect.
+"""Concurrent SSE watchers on one gateway process, of one job or spread over many: memory per stream,
+fan-out latency, failures, and memory back to baseline after they disconnect.
 
-The orchestrator runs without its dispatcher, so the job stays queued while the watchers connect; then
-the job is completed through the signed webhook at t0 and each watcher notes when the terminal event
-reaches it (fan-out latency = arrival - t0, same clock). Gateway memory is its RSS (psutil). Prints one
-JSON object on its last line. Usage: python bench/sse.py [watchers]
+The orchestrator runs without its dispatcher, so the jobs stay queued while the watchers connect; then
+each job is completed through the signed webhook at its t0 and each watcher notes when the terminal
+event reaches it (fan-out latency = arrival - t0 of its job, same clock). The watchers of one job share
+one upstream WatchJob stream in the gateway (fanout.py). Gateway memory is its RSS (psutil). Prints one
+JSON object on its last line.
+Usage: python bench/sse.py [watchers (1000)] [jobs (1)]   e.g. `10000 1` and `10000 1000`.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import gc
 import hashlib
 import hmac
 import json
+import os
 import statistics
 import sys
+import tempfile
 import time
 
 import aiohttp
@@ -23,6 +27,9 @@ import psutil
 from _stack import FIXTURES, fixture_text, line_token, running_stack, sign_in
 
 WATCHERS = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+# Watchers spread evenly over this many jobs (1: all watch one job; 1000: ten each at 10,000 watchers).
+JOBS = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+JOBS_PER_USER = 4  # within the default per-user limit of concurrent analyses
 SECRET = "bench-webhook-secret-0123456789"
 
 
@@ -35,29 +42,61 @@ async def settle(pid: int, seconds: float = 2.0) -> float:
     return rss_mb(pid)
 
 
+async def upload_jobs(session: aiohttp.ClientSession, url: str, jobs: int) -> list[dict[str, str]]:
+    """`jobs` queued jobs, JOBS_PER_USER per user (the per-user limits stay at their defaults)."""
+    token_id = await line_token(session, url, fixture_text("frankly")[:12])
+    audio = (FIXTURES / "frankly" / "good.wav").read_bytes()
+    users = [await sign_in(session, url, f"watcher{n}@example.com") for n in range(-(-jobs // JOBS_PER_USER))]
+    gate = asyncio.Semaphore(16)
+
+    async def upload(n: int) -> dict[str, str]:
+        form = aiohttp.FormData()
+        form.add_field("audio_file", audio, filename="t.wav")
+        async with (
+            gate,
+            session.post(
+                f"{url}/api/tokens/{token_id}/upload-audio", data=form, headers=users[n // JOBS_PER_USER]
+            ) as response,
+        ):
+            assert response.status == 202, await response.text()
+            job: dict[str, str] = await response.json()
+            return job
+
+    return list(await asyncio.gather(*(upload(n) for n in range(jobs))))
+
+
+async def complete(session: aiohttp.ClientSession, url: str, job_id: str) -> float:
+    """Complete `job_id` through the signed webhook; returns the moment the request left (t0)."""
+    body = json.dumps({"job_id": job_id, "failure": {"reason": "BENCH", "message": "fan-out"}}).encode()
+    stamp = int(time.time())
+    signature = hmac.new(SECRET.encode(), str(stamp).encode() + b"." + body, hashlib.sha256).hexdigest()
+    t0 = time.perf_counter()
+    async with session.post(
+        f"{url}/api/tokens/webhook/analysis-complete",
+        data=body,
+        headers={"Content-Type": "application/json", "X-Signature": signature, "X-Timestamp": str(stamp)},
+    ) as response:
+        assert response.status == 200, await response.text()
+    return t0
+
+
 async def run(url: str, gateway_pid: int) -> dict[str, object]:
     connector = aiohttp.TCPConnector(limit=0)
-    timeout = aiohttp.ClientTimeout(total=None, sock_read=120)
+    timeout = aiohttp.ClientTimeout(total=None, sock_read=180)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        headers = await sign_in(session, url, "watcher@example.com")
-        token_id = await line_token(session, url, fixture_text("frankly")[:12])
-        form = aiohttp.FormData()
-        form.add_field("audio_file", (FIXTURES / "frankly" / "good.wav").read_bytes(), filename="t.wav")
-        async with session.post(f"{url}/api/tokens/{token_id}/upload-audio", data=form, headers=headers) as response:
-            job = await response.json()
-        progress = f"{url}{job['progress_url']}"
+        jobs = await upload_jobs(session, url, JOBS)
         baseline = await settle(gateway_pid, 1.0)
 
         connected = 0
         all_connected = asyncio.Event()
-        arrivals: list[float] = []
+        arrivals: list[tuple[str, float]] = []
         failures = 0
         reasons: dict[str, int] = {}
 
-        async def watch() -> None:
+        async def watch(job: dict[str, str]) -> None:
             nonlocal connected, failures
             try:
-                async with session.get(progress) as response:
+                async with session.get(f"{url}{job['progress_url']}") as response:
                     if response.status != 200:
                         failures += 1
                         reason = f"{response.status} {(await response.json()).get('code', '')}"
@@ -75,7 +114,7 @@ async def run(url: str, gateway_pid: int) -> dict[str, object]:
                             if connected + failures >= WATCHERS:
                                 all_connected.set()
                         if data["status"] in ("completed", "failed"):
-                            arrivals.append(time.perf_counter())
+                            arrivals.append((job["job_id"], time.perf_counter()))
                             return
             except (aiohttp.ClientError, TimeoutError) as error:
                 failures += 1
@@ -84,30 +123,32 @@ async def run(url: str, gateway_pid: int) -> dict[str, object]:
                 if connected + failures >= WATCHERS:
                     all_connected.set()
 
-        tasks = [asyncio.create_task(watch()) for _ in range(WATCHERS)]
+        tasks = []
         connect_started = time.perf_counter()
-        await asyncio.wait_for(all_connected.wait(), 120)
+        for n in range(WATCHERS):
+            tasks.append(asyncio.create_task(watch(jobs[n % JOBS])))
+            if n % 500 == 499:
+                await asyncio.sleep(0)  # let connections start while more are created
+        await asyncio.wait_for(all_connected.wait(), 600)
         connect_seconds = time.perf_counter() - connect_started
         loaded = await settle(gateway_pid, 2.0)
 
-        body = json.dumps({"job_id": job["job_id"], "failure": {"reason": "BENCH", "message": "fan-out"}}).encode()
-        stamp = int(time.time())
-        signature = hmac.new(SECRET.encode(), str(stamp).encode() + b"." + body, hashlib.sha256).hexdigest()
-        t0 = time.perf_counter()
-        async with session.post(
-            f"{url}/api/tokens/webhook/analysis-complete",
-            data=body,
-            headers={"Content-Type": "application/json", "X-Signature": signature, "X-Timestamp": str(stamp)},
-        ) as response:
-            assert response.status == 200, await response.text()
-        await asyncio.wait_for(asyncio.gather(*tasks), 120)
+        gate = asyncio.Semaphore(32)
+
+        async def completed(job_id: str) -> tuple[str, float]:
+            async with gate:
+                return job_id, await complete(session, url, job_id)
+
+        t0 = dict(await asyncio.gather(*(completed(job["job_id"]) for job in jobs)))
+        await asyncio.wait_for(asyncio.gather(*tasks), 300)
     gc.collect()
     after = await settle(gateway_pid, 3.0)
-    latencies = sorted(a - t0 for a in arrivals)
+    latencies = sorted(at - t0[job_id] for job_id, at in arrivals)
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [latencies[0]] * 99
     return {
         "benchmark": "gateway_sse_fanout",
         "watchers": WATCHERS,
+        "jobs": JOBS,
         "connected": connected,
         "failures": failures,
         "failure_reasons": reasons,
@@ -123,11 +164,20 @@ async def run(url: str, gateway_pid: int) -> dict[str, object]:
     }
 
 
+def compile_once() -> None:
+    """Every service is a fresh interpreter: let them share compiled bytecode (in a temp dir) rather than each
+    compiling every module again when PYTHONDONTWRITEBYTECODE is set, which slows a busy machine's start."""
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ.setdefault("PYTHONPYCACHEPREFIX", os.path.join(tempfile.gettempdir(), "yousync-bench-pycache"))
+
+
 def main() -> None:
+    compile_once()
     env = {
         "ORCHESTRATOR_ROLES": "api,relay",
         "ORCHESTRATOR_WEBHOOK_SECRET": SECRET,
         "GATEWAY_MAX_CONCURRENT_STREAMS": str(WATCHERS + 10),
+        "GATEWAY_UPLOADS_PER_MINUTE": str(JOBS + 10),
         "GATEWAY_MAX_TOTAL_STREAMS": str(WATCHERS + 10),
     }
     with running_stack(extra_env=env, demo=False) as stack:

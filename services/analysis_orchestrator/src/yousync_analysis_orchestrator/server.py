@@ -26,11 +26,12 @@ from yousync_analysis_orchestrator.dubbing import Dubbing
 from yousync_analysis_orchestrator.job_capability import JobCapability
 from yousync_analysis_orchestrator.service import AnalysisService, Caps
 from yousync_analysis_orchestrator.settings import OrchestratorSettings
-from yousync_analysis_orchestrator.subjects import STREAM, STREAM_SUBJECTS
+from yousync_analysis_orchestrator.subjects import DISPATCH, DISPATCHER_DURABLE, STREAM, STREAM_SUBJECTS
 from yousync_platform.auth_client import jwks_verifier
 from yousync_platform.client import Channels
 from yousync_platform.db import create_engine, session_factory
 from yousync_platform.events import ReconnectHooks, connect, ensure_stream
+from yousync_platform.queue_metrics import QueueMonitor
 from yousync_platform.server import GrpcServer, Service
 from yousync_platform.storage.base import BlobStore
 from yousync_platform.storage.factory import BlobSettings, open_blob_store
@@ -159,6 +160,9 @@ async def create(settings: OrchestratorSettings, blob_settings: BlobSettings | N
     if "dispatcher" in settings.roles:
         dead_letters = DeadLetters(nats, service)
         resources.push_async_callback(dead_letters.stop)
+        queue = QueueMonitor(nats, STREAM, DISPATCHER_DURABLE, DISPATCH)  # depth, age, dead letters on /metrics
+        await queue.start()
+        resources.push_async_callback(queue.stop)
         dispatcher = Dispatcher(
             service=service,
             js=js,

@@ -19,6 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from yousync_analyzer import metrics
 from yousync_analyzer.domain import Saturated
 
 T = TypeVar("T")
@@ -53,6 +54,9 @@ class AnalysisPool:
         self.workers = workers or os.cpu_count() or 1
         self.capacity = self.workers + (self.workers * 2 if queue_size is None else queue_size)
         self._in_flight = 0
+        self._tasks = 0
+        metrics.WORKERS.set(self.workers)
+        metrics.BUSY_WORKERS.set_function(lambda: min(self._tasks, self.workers))
         # Spawned children inherit the environment: one BLAS thread each (set before they import numpy).
         os.environ.update(THREAD_LIMITS)
         self._executor = self._new_executor()
@@ -74,16 +78,21 @@ class AnalysisPool:
         if self._in_flight >= self.capacity:
             raise Saturated()
         self._in_flight += 1
+        metrics.ANALYSES_IN_FLIGHT.inc()
         try:
             yield
         finally:
             self._in_flight -= 1
+            metrics.ANALYSES_IN_FLIGHT.dec()
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run one stage in a worker. Cancelling the caller drops a queued stage; a running one
         finishes its (short) stage and its result is discarded."""
         loop = asyncio.get_running_loop()
         executor = self._executor
+        self._tasks += 1
+        metrics.POOL_TASKS.inc()
+        started = time.perf_counter()
         try:
             return await loop.run_in_executor(executor, fn, *args)
         except BrokenProcessPool:
@@ -93,6 +102,10 @@ class AnalysisPool:
                 executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = self._new_executor()
             raise
+        finally:
+            self._tasks -= 1
+            metrics.POOL_TASKS.dec()
+            metrics.STAGE_SECONDS.labels(getattr(fn, "__name__", "other")).observe(time.perf_counter() - started)
 
     async def start(self) -> list[tuple[int, int]]:
         """Start every worker now (and build its decoders); returns (pid, peak RSS KiB) per worker."""

@@ -11,10 +11,11 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from yousync_analyzer import MODEL_VERSION, pipeline
+from yousync_analyzer import MODEL_VERSION, metrics, pipeline
 from yousync_analyzer.domain import (
     Accepted,
     AnalysisFailed,
+    AnalysisResult,
     EndOfInput,
     Event,
     Failure,
@@ -28,6 +29,7 @@ from yousync_analyzer.domain import (
     Stage,
     Start,
     TakeChunk,
+    Verdict,
 )
 from yousync_analyzer.pool import AnalysisPool
 from yousync_analyzer.reference_cache import ReferenceCache, key_of
@@ -59,14 +61,20 @@ class Analyzer:
             yield Accepted(reference_cached=cached, model_version=MODEL_VERSION)
             received = await self._receive(messages, cached)
             if isinstance(received, Failure):
+                metrics.ANALYSES.labels("failed").inc()
                 yield received
                 return
             reference_audio, take_audio = received
+            outcome = "failed"
             try:
                 async for event in self._run(first, reference_audio, take_audio):
+                    if isinstance(event, AnalysisResult):
+                        outcome = "rerecord" if event.verdict is Verdict.RERECORD else "scored"
                     yield event
             except AnalysisFailed as exc:
                 yield Failure(exc.reason, exc.message)
+            finally:
+                metrics.ANALYSES.labels(outcome).inc()
 
     async def _receive(self, messages: AsyncIterator[Message], cached: bool) -> tuple[bytes, bytes] | Failure:
         reference = bytearray()

@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from yousync_gateway.caching import ResponseCache
 from yousync_gateway.clients import Clients
 from yousync_gateway.errors import ApiError, from_domain
+from yousync_gateway.fanout import FeedHub
 from yousync_gateway.limits import Concurrency, SlidingWindow
 from yousync_gateway.settings import GatewaySettings
 from yousync_gateway.tickets import TicketSealer
@@ -36,6 +37,7 @@ class GatewayState:
     blob_store: FilesystemBlobStore | None
     blob_signer: UrlSigner | None
     cache: ResponseCache | None = field(default=None)
+    feeds: FeedHub = field(default_factory=FeedHub)
 
 
 @dataclass(frozen=True, slots=True)

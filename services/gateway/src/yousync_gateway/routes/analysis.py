@@ -18,6 +18,7 @@ from yousync.analysis.v1 import analysis_pb2
 from yousync_gateway import convert, schemas, sse
 from yousync_gateway.deps import Caller, CallerDep, GatewayState, State, verify_access_token
 from yousync_gateway.errors import COMMON_ERRORS, ApiError, errors, from_domain, from_grpc
+from yousync_gateway.fanout import JobFeed
 from yousync_gateway.metrics import SSE_EVENTS, SSE_OPEN, UPLOADS
 from yousync_gateway.routes.catalog import MAX_ID
 from yousync_gateway.uploads import upload_take
@@ -262,51 +263,59 @@ async def open_progress_stream(state: GatewayState, caller: Caller, job_id: str,
     )
 
 
-_END = object()
-
-
 class _Watcher:
-    """One SSE connection: a WatchJob stream read by its own task, heartbeats while it is quiet."""
+    """One SSE connection, reading its job's shared feed (fanout.py) from its own position, with heartbeats
+    while it is quiet."""
 
     def __init__(self, state: GatewayState, caller: Caller, job_id: str, after: int) -> None:
         self.state = state
         self.caller = caller
         self.job_id = job_id
         self.after = after
-        self.call: Any = None
-        self.queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=16)
-        self.reader: asyncio.Task[None] | None = None
+        self.feed: JobFeed | None = None
+        self.position = 0  # index of the next frame of the feed to send
         self.terminal_sent = False
 
     async def first(self) -> bytes | None:
         """The first event, or None when there is nothing to send; 4xx errors are raised here, before any byte."""
-        self.call = self.state.clients.analysis.WatchJob(
-            analysis_pb2.WatchJobRequest(job_id=self.job_id, after_sequence=self.after),
-            metadata=self.caller.metadata,
-            timeout=self.state.settings.sse_max_seconds,
+        feed = self.feed = self.state.feeds.join(
+            self.state.clients.analysis,
+            self.caller.subject,
+            self.job_id,
+            self.caller.metadata,
+            self.state.settings.sse_max_seconds,
+            after=self.after,
         )
         try:
-            event = await self.call.read()
-        except grpc.aio.AioRpcError as error:
-            self.call.cancel()
-            raise from_grpc(error) from None
-        if event is grpc.aio.EOF:
-            return await self._terminal_snapshot(retry=True)
-        self.reader = asyncio.create_task(self._read())
-        return self._frame(event, retry=True)
+            await feed.started()
+            while True:
+                frame = self._next_frame()
+                if frame is not None:
+                    return f"retry: {self.state.settings.sse_retry_ms}\n".encode() + frame
+                if feed.done:
+                    snapshot = await self._terminal_snapshot(retry=True)
+                    if snapshot is None:
+                        self.close()
+                    return snapshot
+                await feed.changed()
+        except BaseException:
+            self.close()
+            raise
 
-    def _frame(self, event: analysis_pb2.JobEvent, *, retry: bool = False) -> bytes:
-        if event.state in convert.JOB_TERMINAL:
-            self.terminal_sent = True
-        SSE_EVENTS.inc()
-        data = convert.job_event(event)
-        if event.snapshot:
-            data["snapshot"] = True  # the current state, standing for events not replayed
-        return sse.event(
-            data,
-            event_id=event.sequence,
-            retry_ms=self.state.settings.sse_retry_ms if retry else None,
-        )
+    def _next_frame(self) -> bytes | None:
+        """The next frame after the watcher's last sequence, if the feed has it."""
+        assert self.feed is not None
+        frames = self.feed.frames
+        while self.position < len(frames):
+            sequence, frame, terminal = frames[self.position]
+            self.position += 1
+            if sequence > self.after:
+                self.after = sequence
+                if terminal:
+                    self.terminal_sent = True
+                SSE_EVENTS.inc()
+                return frame
+        return None
 
     async def _terminal_snapshot(self, *, retry: bool = False) -> bytes | None:
         """When the watch ended without a terminal event here: the job's terminal snapshot, if it is over."""
@@ -331,52 +340,39 @@ class _Watcher:
             retry_ms=self.state.settings.sse_retry_ms if retry else None,
         )
 
-    async def _read(self) -> None:
-        try:
-            while True:
-                event = await self.call.read()
-                if event is grpc.aio.EOF:
-                    break
-                await self.queue.put(event)
-        except grpc.aio.AioRpcError as error:
-            await self.queue.put(error)
-        finally:
-            await self.queue.put(_END)
-
     async def events(self, first: bytes, release: Callable[[], None]) -> AsyncIterator[bytes]:
         SSE_OPEN.inc()
         heartbeat = self.state.settings.sse_heartbeat_seconds
         deadline = time.monotonic() + self.state.settings.sse_max_seconds
+        feed = self.feed
+        assert feed is not None
         try:
             yield first
             while not self.terminal_sent and time.monotonic() < deadline:
+                frame = self._next_frame()
+                if frame is not None:
+                    yield frame
+                    continue
+                if feed.done:
+                    with contextlib.suppress(ApiError):
+                        snapshot = await self._terminal_snapshot()
+                        if snapshot is not None:
+                            yield snapshot
+                    break
                 try:
-                    item = await asyncio.wait_for(self.queue.get(), heartbeat)
+                    async with asyncio.timeout(heartbeat):
+                        await feed.changed()
                 except TimeoutError:
                     yield sse.comment()
-                    continue
-                if item is _END:
-                    if not self.terminal_sent:
-                        with contextlib.suppress(ApiError):
-                            snapshot = await self._terminal_snapshot()
-                            if snapshot is not None:
-                                yield snapshot
-                    break
-                if isinstance(item, grpc.aio.AioRpcError):
-                    if item.code() != grpc.StatusCode.DEADLINE_EXCEEDED:
-                        log.warning("watch ended with an error", extra={"grpc_code": item.code().name})
-                    continue
-                yield self._frame(item)
         finally:
             SSE_OPEN.dec()
             self.close()
             release()
 
     def close(self) -> None:
-        if self.reader is not None:
-            self.reader.cancel()
-        if self.call is not None:
-            self.call.cancel()
+        if self.feed is not None:
+            self.feed.leave()
+            self.feed = None
 
 
 @router.post(

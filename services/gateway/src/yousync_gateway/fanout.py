@@ -1,0 +1,131 @@
+"""One upstream `WatchJob` stream per job and user in this gateway process, shared by all its watchers.
+
+Ten thousand browser tabs watching one job cost the orchestrator one stream, and the gateway one
+protobuf → JSON → SSE encoding per event (`JobFeed.frames`), not one per tab. A feed starts from
+the sequence its first watcher asked for (0: the current state, then what follows) and keeps the job's few
+events, so a watcher that joins late replays from its own position; a watcher resuming after a sequence
+(`Last-Event-ID`) shares only a feed that started there, which the orchestrator answers with exactly the
+missed events. Feeds are keyed by (user, job): the orchestrator authorised the first
+watcher's call for that user, and only that user's later watchers share it (another user's watch is
+its own call, and fails as before). A feed ends with its upstream (terminal event, deadline, error), or
+when its last watcher leaves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import grpc
+
+from yousync.analysis.v1 import analysis_pb2
+from yousync_gateway import convert, sse
+from yousync_gateway.errors import from_grpc
+
+log = logging.getLogger(__name__)
+
+
+class JobFeed:
+    def __init__(self, hub: FeedHub, key: tuple[str, str, int], stub: Any, metadata: Any, timeout: float) -> None:
+        self._hub = hub
+        self._key = key
+        self.job_id = key[1]
+        # (sequence, the SSE frame without `retry:`, terminal?) in arrival order; a job has a few dozen.
+        self.frames: list[tuple[int, bytes, bool]] = []
+        self.done = False
+        self.watchers = 0
+        loop = asyncio.get_running_loop()
+        self._started: asyncio.Future[None] = loop.create_future()
+        self._next: asyncio.Future[None] = loop.create_future()
+        self._call = stub.WatchJob(
+            analysis_pb2.WatchJobRequest(job_id=self.job_id, after_sequence=key[2]), metadata=metadata, timeout=timeout
+        )
+        self._task = loop.create_task(self._run())
+
+    async def started(self) -> None:
+        """Until the first event or the end; an error before any event (404, 401...) is raised here."""
+        await asyncio.shield(self._started)
+
+    async def changed(self) -> None:
+        """Until another frame arrives or the feed ends."""
+        await asyncio.shield(self._next)
+
+    def _notify(self) -> None:
+        if not self._started.done():
+            self._started.set_result(None)
+        if not self._next.done():
+            self._next.set_result(None)
+        self._next = asyncio.get_running_loop().create_future()
+
+    async def _run(self) -> None:
+        try:
+            while True:
+                event = await self._call.read()
+                if event is grpc.aio.EOF:
+                    break
+                terminal = event.state in convert.JOB_TERMINAL
+                data = convert.job_event(event)
+                if event.snapshot:
+                    data["snapshot"] = True  # the current state, standing for events not replayed
+                frame = sse.event(data, event_id=event.sequence)
+                self.frames.append((event.sequence, frame, terminal))
+                self._notify()
+                if terminal:
+                    break
+        except grpc.aio.AioRpcError as error:
+            if not self._started.done():
+                self._started.set_exception(from_grpc(error))
+                self._started.exception()  # retrieved: watchers that come later see it through started()
+            elif error.code() not in (grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED):
+                log.warning("watch ended with an error", extra={"grpc_code": error.code().name})
+        finally:
+            self.done = True
+            self._call.cancel()
+            self._hub.forget(self._key, self)
+            if not self._started.done():
+                self._started.set_result(None)
+            self._notify()
+
+    def leave(self) -> None:
+        self.watchers -= 1
+        if self.watchers <= 0 and not self.done:
+            self._hub.forget(self._key, self)
+            self._task.cancel()
+
+    async def close(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+
+class FeedHub:
+    """The feeds of this process: `join` gives the (user, job)'s feed, starting it if there is none."""
+
+    def __init__(self) -> None:
+        self._feeds: dict[tuple[str, str, int], JobFeed] = {}
+        self.upstream_calls = 0  # WatchJob calls made (observability, tests)
+
+    def __len__(self) -> int:
+        return len(self._feeds)
+
+    def join(self, stub: Any, subject: str, job_id: str, metadata: Any, timeout: float, *, after: int = 0) -> JobFeed:
+        key = (subject, job_id, after)
+        feed = self._feeds.get(key)
+        if feed is None or feed.done:
+            feed = JobFeed(self, key, stub, metadata, timeout)
+            self._feeds[key] = feed
+            self.upstream_calls += 1
+        feed.watchers += 1
+        return feed
+
+    def forget(self, key: tuple[str, str, int], feed: JobFeed) -> None:
+        if self._feeds.get(key) is feed:
+            del self._feeds[key]
+
+    async def close(self) -> None:
+        feeds = list(self._feeds.values())
+        self._feeds.clear()
+        for feed in feeds:
+            await feed.close()

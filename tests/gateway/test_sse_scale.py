@@ -1,0 +1,104 @@
+"""Live progress at scale: the watchers of one job in one gateway process share ONE upstream WatchJob
+stream, and each still gets every event, in order, and the terminal one."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from prometheus_client import REGISTRY
+
+from tests.fixtures.suite import wait_for
+from tests.gateway.conftest import Gateway, SseStream, dispatcher_paused, multipart, read_sse, take
+
+WATCHERS = 40
+
+
+def watch_calls_handled() -> float:
+    """WatchJob calls the orchestrator (in this process) has finished handling, as its metrics count them."""
+    return sum(
+        sample.value
+        for family in REGISTRY.collect()
+        if family.name == "grpc_server_handled"
+        for sample in family.samples
+        if sample.name == "grpc_server_handled_total" and sample.labels["grpc_method"].endswith("/WatchJob")
+    )
+
+
+async def test_many_watchers_of_one_job_share_one_upstream_stream(gateway: Gateway, lines: dict[str, int]) -> None:
+    headers = await gateway.sign_in("fanout@example.com")
+    other = await gateway.sign_in("fanout-other@example.com")
+    hub = gateway.state.feeds
+    limits = httpx.Limits(max_connections=WATCHERS + 10, max_keepalive_connections=WATCHERS + 10)
+    async with httpx.AsyncClient(base_url=gateway.url, timeout=60, limits=limits) as http:
+        async with dispatcher_paused(gateway.flow):
+            upload = await gateway.http.post(
+                f"/api/tokens/{lines['frankly']}/upload-audio",
+                headers=headers,
+                **multipart("audio_file", take("frankly", "good.wav")),
+            )
+            assert upload.status_code == 202, upload.text
+            accepted = upload.json()
+            job_id = accepted["job_id"]
+            calls_before, handled_before = hub.upstream_calls, watch_calls_handled()
+            watchers = [asyncio.create_task(read_sse(http, accepted["progress_url"])) for _ in range(WATCHERS)]
+            # One more resumes after the first event (EventSource's Last-Event-ID): it shares the feed too.
+            resume = read_sse(http, accepted["progress_url"], headers={"Last-Event-ID": "1"})
+            watchers.append(asyncio.create_task(resume))
+
+            async def all_joined() -> bool:
+                return sum(f.watchers for key, f in hub._feeds.items() if key[1] == job_id) >= WATCHERS + 1
+
+            # Another user's watch of the same job is not shared with the owner's: it is refused as before.
+            stranger = await read_sse(http, f"/api/tokens/analysis-progress/{job_id}", headers=other)
+            assert stranger.status == 404
+            await wait_for(all_joined, timeout=60, interval=0.05)
+        # The dispatcher runs again: the job goes through its stages to the end.
+        streams: list[SseStream] = await asyncio.wait_for(asyncio.gather(*watchers), 120)
+
+    owner_calls = hub.upstream_calls - calls_before - 1  # the stranger's refused call was its own
+    assert owner_calls == 1, f"{owner_calls} upstream WatchJob calls for {WATCHERS + 1} watchers of one job"
+
+    async def upstream_finished() -> bool:  # what the orchestrator saw: the shared call and the stranger's
+        return watch_calls_handled() - handled_before >= 2
+
+    await wait_for(upstream_finished, timeout=30, interval=0.05)
+    assert watch_calls_handled() - handled_before == 2
+    full = streams[0]
+    sequences = [int(e.id) for e in full.events if e.id]
+    assert full.events[-1].data["status"] == "completed" and full.events[-1].data["result"]["job_id"] == job_id
+    assert sequences == sorted(set(sequences)) and len(sequences) >= 3
+    for stream in streams[:WATCHERS]:
+        assert stream.status == 200 and stream.retry is not None
+        assert [int(e.id) for e in stream.events if e.id] == sequences, "every watcher gets every event, in order"
+        assert stream.events[-1].data["status"] == "completed"
+    resumed = streams[WATCHERS]
+    assert [int(e.id) for e in resumed.events if e.id] == [s for s in sequences if s > 1]
+    assert resumed.events[-1].data["status"] == "completed"
+    # Nothing left behind: the feed ended with its job.
+    assert all(key[1] != job_id for key in hub._feeds)
+
+
+async def test_a_late_watcher_of_a_finished_job_gets_its_terminal_event(
+    gateway: Gateway, lines: dict[str, int]
+) -> None:
+    headers = await gateway.sign_in("fanout-late@example.com")
+    upload = await gateway.http.post(
+        f"/api/tokens/{lines['frankly']}/upload-audio",
+        headers=headers,
+        **multipart("audio_file", take("frankly", "good.wav")),
+    )
+    accepted = upload.json()
+    first = await read_sse(gateway.http, accepted["progress_url"])
+    assert first.events[-1].data["status"] == "completed"
+    last = first.events[-1].id
+    # Resuming from the terminal event: nothing more to send (204 stops EventSource).
+    after_end = await gateway.http.get(
+        f"/api/tokens/analysis-progress/{accepted['job_id']}", headers={**headers, "Last-Event-ID": str(last)}
+    )
+    assert after_end.status_code in (200, 204)
+    if after_end.status_code == 200:
+        assert '"status":"completed"' in after_end.text
+    again = await read_sse(gateway.http, accepted["progress_url"])
+    assert again.events[-1].data["status"] == "completed"
+    assert all(key[1] != accepted["job_id"] for key in gateway.state.feeds._feeds)
