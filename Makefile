@@ -46,6 +46,10 @@ gen: _venv ## Regenerate Python code from protos/ into libs/protos
 gen-check: _venv ## Fail when the committed generated code is stale
 	bash scripts/gen_check.sh $(PY)
 
+.PHONY: eval
+eval: _venv ## Score the analyzer's labelled synthetic set: a table, the figures vs their goals, one JSON line
+	$(PY) services/analyzer/eval/run.py
+
 .PHONY: bench
 bench: _venv ## Run every benchmark in bench/ (each prints one JSON object last)
 	@set -e; for b in bench/[!_]*.py; do echo "== $$b"; $(PY) $$b; done
