@@ -19,8 +19,8 @@ Every miscue carries a confidence in 0–1.
 
 completeness = share of the line's words not omitted. The content verdict: a take is sent back
 (WRONG_OR_INCOMPLETE_LINE) when completeness < MIN_COMPLETENESS, or when under half of the line's words
-were heard and half or more are not OK or the words' mean acoustic score is below WEAK_SCORE
-(another sentence).
+were heard and MAX_FLAGGED or more are not OK or the words' mean acoustic score is below WEAK_SCORE, or when
+more than MAX_OUTSIDE_SHARE of the word-like speech heard lies outside the line (another sentence).
 """
 
 from __future__ import annotations
@@ -40,7 +40,9 @@ MIN_INSERTION_SECONDS = 0.25
 MIN_SUBSTITUTION_SECONDS = 0.1
 MIN_COMPLETENESS = 0.6
 MIN_SPEECH_SHARE = 0.3
-WEAK_SCORE = 70.0  # with under half the line heard, spoken words this weak mean another sentence
+MAX_OUTSIDE_SHARE = 0.4  # more of the speech than this outside the line's words: another sentence
+WEAK_SCORE = 75.0  # with under half the line heard, spoken words this weak mean another sentence
+MAX_FLAGGED = 0.4  # with under half the line heard, this share of words not OK means another sentence
 VOWELS = frozenset(["AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"])
 UNKNOWN = "*"
 # An omission or insertion costs a little under a wholly different word, so that a word heard exactly
@@ -139,6 +141,7 @@ class Judgement:
     heard_share: float
     flagged_share: float
     spoken_score: float = 100.0  # mean acoustic score of the words not omitted
+    outside_share: float = 0.0  # share of the heard speech that matched no word of the line
 
     @property
     def miscues(self) -> tuple[Miscue, ...]:
@@ -150,7 +153,9 @@ class Judgement:
         """False for a different sentence or a take missing too much of the line."""
         if self.completeness < MIN_COMPLETENESS:
             return False
-        return not (self.heard_share < 0.5 and (self.flagged_share >= 0.5 or self.spoken_score < WEAK_SCORE))
+        if self.outside_share > MAX_OUTSIDE_SHARE:
+            return False
+        return not (self.heard_share < 0.5 and (self.flagged_share >= MAX_FLAGGED or self.spoken_score < WEAK_SCORE))
 
 
 def _clip(x: float) -> float:
@@ -223,7 +228,19 @@ def judge(
         heard_share=reading.heard_share,
         flagged_share=flagged / n if n else 0.0,
         spoken_score=sum(w.score for w in kept) / len(kept) if kept else 0.0,
+        outside_share=outside_share(reading),
     )
+
+
+def outside_share(reading: Reading) -> float:
+    """Share of the word-like speech heard (≥ 0.1 s with a vowel) that the reading left outside the line."""
+    inside = sum(s.heard.end - s.heard.start for s in reading.slots if s.heard is not None and speech_heard(s))
+    outside = sum(
+        h.end - h.start
+        for h in reading.insertions
+        if h.end - h.start >= MIN_SUBSTITUTION_SECONDS and VOWELS.intersection(h.phones)
+    )
+    return outside / (inside + outside) if inside + outside > 0 else 0.0
 
 
 def spoken(alignment: Alignment, indexes: set[int]) -> Alignment:
