@@ -32,7 +32,7 @@ test: _venv _buf web chromium ## Install what is needed and run the whole test s
 lint: _venv ## ruff, mypy and the layering contracts (import-linter, in pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy libs/platform/src services/*/src dev/src
+	$(VENV)/bin/mypy libs/platform/src libs/audio/src services/*/src dev/src
 	$(VENV)/bin/lint-imports
 
 .PHONY: proto-lint
@@ -48,6 +48,10 @@ gen: _venv ## Regenerate Python code from protos/ into libs/protos
 .PHONY: gen-check
 gen-check: _venv ## Fail when the committed generated code is stale
 	bash scripts/gen_check.sh $(PY)
+
+.PHONY: eval
+eval: _venv ## Score the analyzer's labelled synthetic set: a table, the figures vs their goals, one JSON line
+	$(PY) services/analyzer/eval/run.py
 
 .PHONY: bench
 bench: _venv ## Run every benchmark in bench/ (each prints one JSON object last)

@@ -25,6 +25,7 @@ KINDS = [
     "wrong.opus.ogg",
     "monotone.opus.ogg",
     "noisy.opus.ogg",
+    "reference.opus.ogg",  # the actor against itself
 ]
 
 

@@ -11,7 +11,8 @@ import pytest
 from tests.analyzer.helpers import fixture
 from yousync_analyzer import domain as d
 from yousync_analyzer.audio.decode import as_array, decode, sniff
-from yousync_analyzer.pronunciation import miscues, normalize, spell_out
+from yousync_analyzer.content import read
+from yousync_analyzer.pronunciation import normalize, spell_out
 from yousync_analyzer.reference_cache import ReferenceCache
 from yousync_analyzer.server import AnalyzerServer
 from yousync_analyzer.service import Analyzer
@@ -47,14 +48,17 @@ def test_decode_caps_duration() -> None:
     assert caught.value.reason is d.FailureReason.UNSUPPORTED_FORMAT
 
 
-def test_miscues_by_edit_distance_not_position() -> None:
+def test_what_was_heard_is_read_by_edit_distance_not_position() -> None:
     expected = normalize("May the force be with you")
-    found, by_index = miscues(expected, normalize("uh may the force be you"))
-    kinds = sorted((m.type.name, m.expected or m.recognized) for m in found)
-    assert kinds == [("INSERTION", "uh"), ("OMISSION", "with")]
-    assert by_index == {4: d.MiscueType.OMISSION}
-    found, _ = miscues(expected, [])
-    assert all(m.type is d.MiscueType.OMISSION for m in found) and len(found) == 6
+    phones = [(w.upper(),) for w in expected]
+    heard = [
+        d.HeardWord(w, i * 0.3, i * 0.3 + 0.25, (w.upper(),))
+        for i, w in enumerate(normalize("uh may the force be you"))
+    ]
+    reading = read(expected, phones, heard)
+    assert [s.kind for s in reading.slots] == ["match"] * 4 + ["omission", "match"]
+    assert [h.word for h in reading.insertions] == ["uh"]
+    assert [s.kind for s in read(expected, phones, []).slots] == ["omission"] * 6
 
 
 def test_normalize_and_spell_out() -> None:

@@ -125,3 +125,51 @@ def test_result_carries_what_a_ui_draws(scored: Results) -> None:
     assert r.feedback and all(isinstance(f, str) and f for f in r.feedback)
     ts = [p.time_seconds for p in r.pitch.reference]
     assert ts == sorted(ts)
+
+
+def test_every_scored_word_says_whether_it_is_on_time(scored: Results) -> None:
+    """The original frontend's rule lives in the analyzer: |onset delta| <= 0.25 s."""
+    seen = set()
+    for r in scored.values():
+        if r.verdict != SCORED:
+            continue
+        for w in r.words:
+            if w.HasField("onset_delta_seconds"):
+                assert w.on_time == (abs(w.onset_delta_seconds) <= 0.25), (w.word, w.onset_delta_seconds)
+                seen.add(w.on_time)
+            else:
+                assert not w.on_time
+    assert seen == {True, False}
+
+
+def test_the_actor_against_itself_has_no_miscue(scored: Results) -> None:
+    for line in LINES:
+        r = scored[(line, "reference.opus.ogg")]
+        assert r.verdict == SCORED
+        assert not r.miscues, (line, r.miscues)
+        assert r.scores.completeness == 1.0
+        assert all(w.status == pb.WORD_STATUS_OK for w in r.words)
+        assert r.scores.intonation > 95 and r.scores.expressiveness > 95
+
+
+def test_completeness_counts_the_words_spoken_and_caps_overall(scored: Results) -> None:
+    for line_id, line in LINES.items():
+        good, dropped = scored[(line_id, "good.wav")], scored[(line_id, "dropped.opus.ogg")]
+        assert good.scores.completeness >= 5 / 6, (line_id, good.scores)
+        if dropped.verdict == SCORED:
+            assert dropped.scores.completeness < good.scores.completeness
+            assert dropped.scores.overall < good.scores.overall
+            assert dropped.scores.overall <= 100 * dropped.scores.completeness
+            omitted = {w.index for w in dropped.words if w.status == pb.WORD_STATUS_OMITTED}
+            assert omitted & set(line["dropped_indexes"]), (line_id, omitted)
+            for m in dropped.miscues:
+                assert 0 < m.confidence <= 1
+
+
+def test_monotone_is_clearly_less_expressive(scored: Results) -> None:
+    for line in LINES:
+        mono, good = scored[(line, "monotone.opus.ogg")], scored[(line, "good.wav")]
+        assert mono.scores.expressiveness < good.scores.expressiveness - 10, (line, mono.scores, good.scores)
+        assert (
+            mono.expressiveness.take.pitch_movement_semitones < 0.5 * good.expressiveness.take.pitch_movement_semitones
+        )

@@ -57,6 +57,7 @@ def _features(f: d.ProsodyFeatures | None) -> pb.ExpressivenessFeatures | None:
         speaking_rate_wps=f.speaking_rate_wps,
         pause_seconds=f.pause_seconds,
         duration_seconds=f.duration_seconds,
+        pitch_movement_semitones=f.pitch_movement_semitones,
     )
 
 
@@ -71,6 +72,7 @@ def result_to_proto(r: d.AnalysisResult) -> pb.AnalysisResult:
             expressiveness=r.scores.expressiveness,
             timing=r.scores.timing,
             overall=r.scores.overall,
+            completeness=r.scores.completeness,
         ),
         quality=pb.QualityReport(
             speech_fraction=r.quality.speech_fraction,
@@ -91,6 +93,7 @@ def result_to_proto(r: d.AnalysisResult) -> pb.AnalysisResult:
             score=w.score,
             reference_start_seconds=w.reference_start,
             reference_end_seconds=w.reference_end,
+            on_time=w.on_time,
         )
         if w.start is not None:
             word.start_seconds = w.start
@@ -101,7 +104,13 @@ def result_to_proto(r: d.AnalysisResult) -> pb.AnalysisResult:
         if w.offset_delta is not None:
             word.offset_delta_seconds = w.offset_delta
     for m in r.miscues:
-        out.miscues.add(type=m.type.value, expected=m.expected, recognized=m.recognized, word_index=m.word_index)
+        out.miscues.add(
+            type=m.type.value,
+            expected=m.expected,
+            recognized=m.recognized,
+            word_index=m.word_index,
+            confidence=m.confidence,
+        )
     if r.pitch is not None:
         p = r.pitch
         out.pitch.CopyFrom(

@@ -191,6 +191,18 @@ class Alignment:
 
 
 @dataclass(frozen=True)
+class HeardWord:
+    """One token of the free recognition pass: a word, or ``*`` for a stretch of speech the
+    recogniser matched only to its phone loop (an unknown word); phones are what it heard."""
+
+    word: str
+    start: float
+    end: float
+    phones: tuple[str, ...]
+    frame_score: float = 0.0  # the recogniser's acoustic score per 10 ms frame
+
+
+@dataclass(frozen=True)
 class PitchTrack:
     """f0 every 10 ms from t0; 0.0 where unvoiced."""
 
@@ -206,6 +218,7 @@ class ProsodyFeatures:
     speaking_rate_wps: float
     pause_seconds: float
     duration_seconds: float
+    pitch_movement_semitones: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -247,6 +260,7 @@ class WordResult:
     reference_end: float
     onset_delta: float | None = None
     offset_delta: float | None = None
+    on_time: bool = False
 
 
 @dataclass(frozen=True)
@@ -255,6 +269,7 @@ class Miscue:
     expected: str
     recognized: str
     word_index: int
+    confidence: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -276,6 +291,7 @@ class Scores:
     expressiveness: float = 0.0
     timing: float = 0.0
     overall: float = 0.0
+    completeness: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -36,11 +36,13 @@ def pitch_range(track: PitchTrack) -> float:
 
 def word_warp(ref: Alignment, take: Alignment) -> tuple[np.ndarray, np.ndarray] | None:
     """Anchor points (reference time, take time) from word boundaries; None if unusable."""
-    if len(ref.words) != len(take.words) or len(ref.words) < 1:
+    ref_words = {w.index: w for w in ref.words}
+    pairs = [(ref_words[tw.index], tw) for tw in take.words if tw.index in ref_words]
+    if not pairs:
         return None
     ref_pts: list[float] = []
     take_pts: list[float] = []
-    for rw, tw in zip(ref.words, take.words, strict=True):
+    for rw, tw in pairs:
         for r, t in ((rw.start, tw.start), (rw.end, tw.end)):
             if (not ref_pts or (r > ref_pts[-1] and t > take_pts[-1])) and r >= 0 and t >= 0:
                 ref_pts.append(r)

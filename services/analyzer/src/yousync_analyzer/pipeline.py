@@ -12,15 +12,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from yousync_analyzer import MODEL_VERSION, expressiveness
+from yousync_analyzer import MODEL_VERSION, content, expressiveness
 from yousync_analyzer.audio.decode import as_array, decode
 from yousync_analyzer.domain import (
+    FRAME_SECONDS,
     AlignedWord,
     Alignment,
     AnalysisFailed,
     AnalysisResult,
     Decoded,
     FailureReason,
+    HeardWord,
+    Miscue,
     PitchTrack,
     QualityReport,
     ReferenceAnalysis,
@@ -30,18 +33,15 @@ from yousync_analyzer.domain import (
     SpeakerAnalysis,
     Verdict,
     WordResult,
-    WordStatus,
 )
-from yousync_analyzer.pronunciation import Aligner, normalize, unaligned_speech_fraction
+from yousync_analyzer.pronunciation import Aligner, normalize, word_score
 from yousync_analyzer.quality import QualityThresholds, assess, speech_frames
 from yousync_analyzer.scoring import AxisScore, PronunciationDetail, Scorers, ScoringContext, overall
 from yousync_analyzer.signal import frame_energy_db, pitch_track
 
 SUPPORTED_LANGUAGES = ("en",)
-# More than this share of the line's words omitted → "wrong or incomplete line" (re-record).
-MAX_OMITTED_FRACTION = 0.5
-# More than this share of the take's speech outside the line's aligned words → a different line.
-MAX_UNALIGNED_SPEECH = 0.3
+# A word starts in sync with the actor when its onset differs by at most this (the original frontend's rule).
+ON_TIME_SECONDS = 0.25
 
 _worker_aligner: Aligner | None = None
 
@@ -74,9 +74,16 @@ class TakeState:
     rerecord: RerecordReason | None = None
     pitch: PitchTrack | None = None
     energy_db: tuple[float, ...] = ()
-    alignment: Alignment | None = None
-    recognised: tuple[str, ...] = ()
+    alignment: Alignment | None = None  # words carry their index in the line (a subset after a fallback)
+    aligned_by: str = "line"  # "line", "heard-words" (fallback) or "recogniser" (last resort)
+    heard: tuple[HeardWord, ...] = ()
+    reading: content.Reading | None = None
+    judgement: content.Judgement | None = None
     intonation: AxisScore | None = None
+
+    @property
+    def recognised(self) -> tuple[str, ...]:
+        return tuple(h.word for h in self.heard if h.word != content.UNKNOWN)
 
 
 # --- the actor's side ---------------------------------------------------------------------------
@@ -132,42 +139,137 @@ def check_quality(state: TakeState, thresholds: QualityThresholds | None = None)
 
 
 def align_take(state: TakeState) -> TakeState:
+    """Force-align the whole line; no path is not yet a verdict (recognition decides, see recognise_take)."""
     assert state.quality is not None
     x = as_array(state.decoded)
     alignment = aligner().align(x, list(state.words), (state.quality.speech_start, state.quality.speech_end))
-    if alignment is None:
-        return dataclasses.replace(state, rerecord=RerecordReason.WRONG_OR_INCOMPLETE_LINE)
     return dataclasses.replace(state, alignment=alignment)
 
 
 def recognise_take(state: TakeState) -> TakeState:
-    assert state.quality is not None
+    """Recognise what was said, read it against the line, and fall back when the line found no path:
+    align the words that were heard; failing that, take the recogniser's own word times."""
+    quality = state.quality
+    assert quality is not None
     x = as_array(state.decoded)
-    lo = max(0, int((state.quality.speech_start - 0.2) * 16_000))
-    hi = int((state.quality.speech_end + 0.2) * 16_000)
-    heard = aligner().recognise(x[lo:hi], list(state.words))
-    return dataclasses.replace(state, recognised=tuple(heard))
+    lo = max(0, int((quality.speech_start - 0.2) * 16_000))
+    hi = int((quality.speech_end + 0.2) * 16_000)
+    a = aligner()
+    heard = tuple(a.recognise(x[lo:hi], list(state.words), offset=lo / 16_000))
+    reading = content.read(state.words, [a.phones(w) for w in state.words], heard)
+    state = dataclasses.replace(state, heard=heard, reading=reading)
+    if state.alignment is not None:
+        return state
+    present = [i for i, slot in enumerate(reading.slots) if slot.kind == "match" or content.speech_heard(slot)]
+    if not present:
+        return dataclasses.replace(state, rerecord=RerecordReason.WRONG_OR_INCOMPLETE_LINE)
+    voiced = (quality.speech_start, quality.speech_end)
+    subset = a.align(x, [state.words[i] for i in present], voiced)
+    if subset is not None:
+        words = tuple(dataclasses.replace(w, index=present[k]) for k, w in enumerate(subset.words))
+        return dataclasses.replace(state, alignment=dataclasses.replace(subset, words=words), aligned_by="heard-words")
+    fallback: list[AlignedWord] = []
+    for i in present:
+        h = reading.slots[i].heard
+        assert h is not None
+        fallback.append(AlignedWord(i, state.words[i], h.start, h.end, h.frame_score))
+    alignment = Alignment(words=tuple(fallback), pauses=(), voiced=voiced)
+    return dataclasses.replace(state, alignment=alignment, aligned_by="recogniser")
+
+
+def judge(state: TakeState, ref: ReferenceAnalysis) -> TakeState:
+    """Which words were said (recognition and alignment agreeing), see content.py."""
+    assert state.alignment is not None and state.reading is not None
+    if state.judgement is not None:
+        return state
+    ref_al = ref.analysis.alignment
+    take_al = state.alignment
+    ref_words = {w.index: w for w in ref_al.words}
+    # the take's pace from the words recognition heard (a take cut short is not "slow")
+    ratios = [
+        (w.end - w.start) / (ref_words[w.index].end - ref_words[w.index].start)
+        for w in take_al.words
+        if w.index in ref_words
+        and state.reading.slots[w.index].kind == "match"
+        and ref_words[w.index].end > ref_words[w.index].start
+    ]
+    if len(ratios) >= 2:
+        pace = float(np.median(ratios))
+    else:
+        pace = max(take_al.speech_end - take_al.speech_start, 1e-3) / max(ref_al.speech_end - ref_al.speech_start, 1e-3)
+    expected = [
+        (ref_words[i].end - ref_words[i].start) * pace if i in ref_words else 0.0 for i in range(len(state.words))
+    ]
+    aligned = {w.index: w for w in take_al.words}
+    scores = {i: word_score(w.frame_score) for i, w in aligned.items()}
+    speech = speech_frames(np.asarray(state.energy_db))
+    share: dict[int, float] = {}
+    for i, w in aligned.items():
+        frames = speech[
+            int(w.start / FRAME_SECONDS) : max(int(w.start / FRAME_SECONDS) + 1, int(w.end / FRAME_SECONDS))
+        ]
+        share[i] = float(np.mean(frames)) if len(frames) else 0.0
+    judgement = content.judge(state.words, state.reading, aligned, expected, scores, share)
+    if judgement.completeness < 1.0 and state.aligned_by == "line":
+        # words were left out: time the rest without the squeezed stand-ins for the missing ones
+        present = [w.index for w in judgement.words if w.aligned is not None]
+        voiced = (state.quality.speech_start, state.quality.speech_end) if state.quality else None
+        x = as_array(state.decoded)
+        subset = aligner().align(x, [state.words[i] for i in present], voiced or (0.0, state.decoded.duration))
+        if subset is not None:
+            words = {present[k]: dataclasses.replace(w, index=present[k]) for k, w in enumerate(subset.words)}
+            judgement = dataclasses.replace(
+                judgement,
+                words=tuple(
+                    dataclasses.replace(w, aligned=words[w.index]) if w.aligned is not None else w
+                    for w in judgement.words
+                ),
+            )
+    return dataclasses.replace(state, judgement=judgement)
 
 
 def _take_analysis(state: TakeState) -> SpeakerAnalysis:
-    assert state.alignment is not None and state.pitch is not None
+    """The take's side, on the words it spoke."""
+    assert state.alignment is not None and state.pitch is not None and state.judgement is not None
     energy = np.asarray(state.energy_db)
+    alignment = Alignment(
+        words=tuple(w.aligned for w in state.judgement.words if w.aligned is not None),
+        pauses=state.alignment.pauses,
+        voiced=state.alignment.voiced,
+    )
     return SpeakerAnalysis(
-        alignment=state.alignment,
+        alignment=alignment,
         pitch=state.pitch,
         energy_db=state.energy_db,
-        features=expressiveness.features(state.alignment, state.pitch, energy),
+        features=expressiveness.features(alignment, state.pitch, energy),
         duration=state.decoded.duration,
     )
 
 
+def _reference_on(ref: ReferenceAnalysis, indexes: set[int]) -> SpeakerAnalysis:
+    """The actor's side on the words the take spoke."""
+    alignment = content.spoken(ref.analysis.alignment, indexes)
+    if alignment is ref.analysis.alignment:
+        return ref.analysis
+    features = expressiveness.features(alignment, ref.analysis.pitch, np.asarray(ref.analysis.energy_db))
+    return dataclasses.replace(ref.analysis, alignment=alignment, features=features)
+
+
 def _context(state: TakeState, ref: ReferenceAnalysis) -> ScoringContext:
+    assert state.judgement is not None
+    take = _take_analysis(state)
     return ScoringContext(
-        words=state.words, reference=ref.analysis, take=_take_analysis(state), recognised=state.recognised
+        words=state.words,
+        reference=_reference_on(ref, {w.index for w in take.alignment.words}),
+        take=take,
+        recognised=state.recognised,
+        judgement=state.judgement,
+        reference_words=ref.analysis.alignment.words,
     )
 
 
 def score_pitch(state: TakeState, ref: ReferenceAnalysis, scorers: Scorers) -> TakeState:
+    state = judge(state, ref)
     return dataclasses.replace(state, intonation=scorers.intonation.score(_context(state, ref)))
 
 
@@ -193,40 +295,44 @@ def rerecord(state: TakeState, reason: RerecordReason) -> AnalysisResult:
 
 
 def score_take(state: TakeState, ref: ReferenceAnalysis, scorers: Scorers) -> AnalysisResult:
+    state = judge(state, ref)
     assert state.quality is not None
+    assert state.judgement is not None
     ctx = _context(state, ref)
     pron = scorers.pronunciation.score(ctx)
+    words: tuple[WordResult, ...] = ()
+    miscues: tuple[Miscue, ...] = ()
+    if isinstance(pron.detail, PronunciationDetail):
+        words, miscues = pron.detail.words, pron.detail.miscues
+    if not state.judgement.acceptable:
+        # most of the line is missing, or what was said is another sentence: not a weak take
+        result = rerecord(state, RerecordReason.WRONG_OR_INCOMPLETE_LINE)
+        return dataclasses.replace(result, words=words, miscues=miscues)
     inton = state.intonation or scorers.intonation.score(ctx)
     expr = scorers.expressiveness.score(ctx)
     tim = scorers.timing.score(ctx)
-    words: tuple[WordResult, ...] = ()
-    miscues: tuple = ()  # type: ignore[type-arg]
-    if isinstance(pron.detail, PronunciationDetail):
-        words, miscues = pron.detail.words, pron.detail.miscues
     timing_summary = None
     if isinstance(tim.detail, tuple):
         timing_summary, deltas = tim.detail
-        words = (
-            tuple(
-                dataclasses.replace(w, onset_delta=round(d[0], 3), offset_delta=round(d[1], 3))
-                if w.start is not None
-                else w
-                for w, d in zip(words, deltas, strict=False)
+        words = tuple(
+            dataclasses.replace(
+                w,
+                onset_delta=round(deltas[w.index][0], 3),
+                offset_delta=round(deltas[w.index][1], 3),
+                on_time=abs(round(deltas[w.index][0], 3)) <= ON_TIME_SECONDS,
             )
-            + words[len(deltas) :]
+            if w.start is not None and w.index in deltas
+            else w
+            for w in words
         )
-    omitted = sum(1 for w in words if w.status is WordStatus.OMITTED)
-    unaligned = unaligned_speech_fraction(ctx.take.alignment, speech_frames(np.asarray(state.energy_db)))
-    if (words and omitted / len(words) > MAX_OMITTED_FRACTION) or unaligned > MAX_UNALIGNED_SPEECH:
-        # most of the line is missing, or much of what was said is not the line: not a weak take
-        result = rerecord(state, RerecordReason.WRONG_OR_INCOMPLETE_LINE)
-        return dataclasses.replace(result, words=words, miscues=miscues)
+    completeness = state.judgement.completeness
     scores = Scores(
         pronunciation=round(pron.score, 1),
         intonation=round(inton.score, 1),
         expressiveness=round(expr.score, 1),
         timing=round(tim.score, 1),
-        overall=round(overall(pron.score, inton.score, expr.score, tim.score), 1),
+        overall=round(overall(pron.score, inton.score, expr.score, tim.score, completeness), 1),
+        completeness=round(completeness, 3),
     )
     return AnalysisResult(
         model_version=MODEL_VERSION,
@@ -237,7 +343,7 @@ def score_take(state: TakeState, ref: ReferenceAnalysis, scorers: Scorers) -> An
         words=words,
         miscues=miscues,
         pitch=inton.detail,
-        reference_features=ref.analysis.features,
+        reference_features=ctx.reference.features,
         take_features=ctx.take.features,
         expressiveness_measures=str(getattr(scorers.expressiveness, "measures", scorers.expressiveness.axis)),
         timing=timing_summary,

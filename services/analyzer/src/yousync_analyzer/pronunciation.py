@@ -12,12 +12,12 @@ scores to the best senone of each frame, so this behaves like goodness-of-pronun
 best any phone could do there). It is mapped to 0-100 by a logistic:
     word_score = 100 / (1 + exp(-(frame_score - CENTER) / WIDTH))
 
-Miscues come from recognition, never from positions: a loop grammar of the line's words plus a few
-hundred frequent English words (at a lower weight) recognises what was said; jiwer's edit-distance
-alignment of the line against it yields omissions, insertions and substitutions. The recogniser
-errs, so a word is flagged only when both sources agree (see `word_status`).
+Recognition (`Aligner.recognise`): a finite-state grammar that expects the line in order but lets
+any word be skipped, replaced by a phone string or joined by one (see `_line_grammar`). What it
+heard is read against the line and fused with the alignment in content.py: a word is flagged only
+when both sources agree.
 
-Pronunciation score = mean word score, omitted words counting 0.
+Pronunciation score = mean word score, omitted words counting 0 (see scoring.py).
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import jiwer
 import numpy as np
 
 from yousync_analyzer.domain import (
@@ -35,136 +34,58 @@ from yousync_analyzer.domain import (
     SAMPLE_RATE,
     AlignedWord,
     Alignment,
-    Miscue,
-    MiscueType,
-    WordStatus,
+    HeardWord,
 )
+
+# The recogniser's phone set (en-US model) and its grammar's transition probabilities.
+PHONES = [
+    "AA",
+    "AE",
+    "AH",
+    "AO",
+    "AW",
+    "AY",
+    "B",
+    "CH",
+    "D",
+    "DH",
+    "EH",
+    "ER",
+    "EY",
+    "F",
+    "G",
+    "HH",
+    "IH",
+    "IY",
+    "JH",
+    "K",
+    "L",
+    "M",
+    "N",
+    "NG",
+    "OW",
+    "OY",
+    "P",
+    "R",
+    "S",
+    "SH",
+    "T",
+    "TH",
+    "UH",
+    "UW",
+    "V",
+    "W",
+    "Y",
+    "Z",
+    "ZH",
+]
+UNKNOWN = "*"
+_PHONE_PREFIX = "zq"  # pseudo-words, one per phone (no dictionary word starts so)
+P_WORD, P_SUBSTITUTE, P_OMIT, P_INSERT = 0.9, 0.03, 0.05, 0.01
 
 CENTER = -60.0
 WIDTH = 10.0
-OMISSION_SCORE = 35.0  # below this a word the recogniser missed counts as omitted
-MISPRONOUNCED_SCORE = 50.0
 TRIM_MARGIN = 0.15
-
-# Distractors for the recognition grammar (frequent English words).
-COMMON_WORDS = [
-    "the",
-    "of",
-    "and",
-    "to",
-    "a",
-    "in",
-    "is",
-    "it",
-    "you",
-    "that",
-    "he",
-    "was",
-    "for",
-    "on",
-    "are",
-    "with",
-    "as",
-    "i",
-    "his",
-    "they",
-    "be",
-    "at",
-    "one",
-    "have",
-    "this",
-    "from",
-    "or",
-    "had",
-    "by",
-    "but",
-    "not",
-    "what",
-    "all",
-    "were",
-    "we",
-    "when",
-    "your",
-    "can",
-    "said",
-    "there",
-    "use",
-    "an",
-    "each",
-    "which",
-    "she",
-    "do",
-    "how",
-    "their",
-    "if",
-    "will",
-    "up",
-    "other",
-    "about",
-    "out",
-    "many",
-    "then",
-    "them",
-    "these",
-    "so",
-    "some",
-    "her",
-    "would",
-    "make",
-    "like",
-    "him",
-    "into",
-    "time",
-    "has",
-    "look",
-    "two",
-    "more",
-    "write",
-    "go",
-    "see",
-    "number",
-    "no",
-    "way",
-    "could",
-    "people",
-    "my",
-    "than",
-    "first",
-    "water",
-    "been",
-    "call",
-    "who",
-    "oil",
-    "its",
-    "now",
-    "find",
-    "long",
-    "down",
-    "day",
-    "did",
-    "get",
-    "come",
-    "made",
-    "may",
-    "part",
-    "yes",
-    "okay",
-    "well",
-    "right",
-    "just",
-    "know",
-    "think",
-    "good",
-    "say",
-    "back",
-    "here",
-    "want",
-    "over",
-    "where",
-    "after",
-    "very",
-    "our",
-]
 
 _LETTERS = {
     "a": "AE", "b": "B", "c": "K", "d": "D", "e": "EH", "f": "F", "g": "G", "h": "HH", "i": "IH",
@@ -210,7 +131,9 @@ class Aligner:
         common = {"samprate": SAMPLE_RATE, "lm": None, "loglevel": "FATAL", "bestpath": False}
         self._align = Decoder(beam=1e-100, wbeam=1e-80, pbeam=1e-100, maxhmmpf=-1, **common)
         self._align_nofill = Decoder(beam=1e-100, wbeam=1e-80, pbeam=1e-100, maxhmmpf=-1, fsgusefiller=False, **common)
-        self._recognise = Decoder(fwdflat=False, beam=1e-30, wbeam=1e-20, pbeam=1e-30, maxhmmpf=1500, **common)
+        self._recognise = Decoder(fwdflat=False, beam=1e-15, wbeam=1e-20, pbeam=1e-15, maxhmmpf=700, **common)
+        for p in PHONES:
+            self._recognise.add_word(_PHONE_PREFIX + p.lower(), p, True)
         self._grammars: dict[tuple[str, ...], str] = {}
 
     def _ensure_words(self, words: list[str]) -> None:
@@ -236,8 +159,14 @@ class Aligner:
                 return result
         return None
 
-    def recognise(self, x: np.ndarray, words: list[str]) -> list[str]:
-        """What was said, by a loop grammar biased towards the line (see module doc)."""
+    def phones(self, word: str) -> tuple[str, ...]:
+        """The dictionary pronunciation of a word (after `_ensure_words`)."""
+        found = self._recognise.lookup_word(word)
+        return tuple(found.split()) if found else ()
+
+    def recognise(self, x: np.ndarray, words: list[str], offset: float = 0.0) -> list[HeardWord]:
+        """What was said, by a grammar that expects the line but lets any word be skipped, replaced or
+        joined by unknown speech (a phone loop); see `_line_grammar`."""
         self._ensure_words(words)
         key = tuple(words)
         name = self._grammars.get(key)
@@ -247,17 +176,53 @@ class Aligner:
                     self._recognise.remove_search(old)
                 self._grammars.clear()
             name = f"line{len(self._grammars)}"
-            vocab = sorted(set(words))
-            distractors = sorted(set(COMMON_WORDS) - set(vocab))
-            alternatives = [f"/1/ {w}" for w in vocab] + [f"/0.02/ {w}" for w in distractors]
-            jsgf = "#JSGF V1.0;\ngrammar take;\npublic <utt> = <w>+ ;\n<w> = " + " | ".join(alternatives) + " ;\n"
-            self._recognise.add_jsgf_string(name, jsgf)
+            self._recognise.add_fsg(name, self._line_grammar(name, words))
             self._grammars[key] = name
         self._recognise.activate_search(name)
-        pcm = _pcm16(x)
-        _decode_utterance(self._recognise, pcm)
-        hyp = self._recognise.hyp()
-        return normalize(hyp.hypstr) if hyp is not None and hyp.hypstr else []
+        _decode_utterance(self._recognise, _pcm16(x))
+        heard: list[HeardWord] = []
+        for seg in self._recognise.seg():
+            word = re.sub(r"\(\d+\)$", "", seg.word)
+            start = offset + seg.start_frame * FRAME_SECONDS
+            end = offset + (seg.end_frame + 1) * FRAME_SECONDS
+            frame_score = float(seg.ascore) / max(1, seg.end_frame + 1 - seg.start_frame)
+            if word.startswith(_PHONE_PREFIX):
+                phone = word[len(_PHONE_PREFIX) :].upper()
+                if heard and heard[-1].word == UNKNOWN and start - heard[-1].end < 0.05:
+                    last = heard[-1]
+                    heard[-1] = HeardWord(UNKNOWN, last.start, end, (*last.phones, phone), last.frame_score)
+                else:
+                    heard.append(HeardWord(UNKNOWN, start, end, (phone,), frame_score))
+            elif not word.startswith(("<", "[", "+")):
+                heard.append(HeardWord(word, start, end, self.phones(word), frame_score))
+        return heard
+
+    def _line_grammar(self, name: str, words: list[str]) -> Any:
+        """A finite-state grammar of the line: state i → i+1 by word i (p = P_WORD), by any phone
+        (a substitution, P_SUBSTITUTE) or by nothing (an omission, P_OMIT); every state loops on any
+        phone (an insertion, P_INSERT). Expecting the line in order keeps recognition of a correct
+        take accurate (a loop of free words confused short words on 38 of 45 correct takes), while the
+        phone loop lets a replaced or added word show up whatever it is."""
+        from pocketsphinx import FsgModel
+
+        logmath = self._recognise.logmath
+        n = len(words)
+        fsg = FsgModel(name, logmath, 1.0, n + 1)
+        fsg.set_start_state(0)
+        fsg.set_final_state(n)
+        phone_ids = [fsg.word_add(_PHONE_PREFIX + p.lower()) for p in PHONES]
+        sub = logmath.log(P_SUBSTITUTE / len(PHONES))
+        ins = logmath.log(P_INSERT / len(PHONES))
+        for i, w in enumerate(words):
+            fsg.trans_add(i, i + 1, logmath.log(P_WORD), fsg.word_add(w))
+            fsg.null_trans_add(i, i + 1, logmath.log(P_OMIT))
+            for wid in phone_ids:
+                fsg.trans_add(i, i + 1, sub, wid)
+        for i in range(n + 1):
+            for wid in phone_ids:
+                fsg.trans_add(i, i, ins, wid)
+        fsg.add_silence("<sil>", -1, 0.1)
+        return fsg
 
 
 DITHER_RMS = 3e-4  # about -70 dBFS: below any real microphone's noise floor
@@ -336,45 +301,3 @@ def unaligned_speech_fraction(alignment: Alignment, speech: np.ndarray) -> float
     for w in alignment.words:
         covered |= (centres >= w.start) & (centres < w.end)
     return float(np.sum(speech & ~covered) / np.sum(speech))
-
-
-def miscues(expected: list[str], recognised: list[str]) -> tuple[list[Miscue], dict[int, MiscueType]]:
-    """Edit-distance alignment of the line against what was heard; per expected index its miscue."""
-    found: list[Miscue] = []
-    by_index: dict[int, MiscueType] = {}
-    if not expected:
-        return found, by_index
-    if not recognised:
-        for i, w in enumerate(expected):
-            found.append(Miscue(MiscueType.OMISSION, w, "", i))
-            by_index[i] = MiscueType.OMISSION
-        return found, by_index
-    out = jiwer.process_words(" ".join(expected), " ".join(recognised))
-    for chunk in out.alignments[0]:
-        if chunk.type == "delete":
-            for i in range(chunk.ref_start_idx, chunk.ref_end_idx):
-                found.append(Miscue(MiscueType.OMISSION, expected[i], "", i))
-                by_index[i] = MiscueType.OMISSION
-        elif chunk.type == "substitute":
-            for k, i in enumerate(range(chunk.ref_start_idx, chunk.ref_end_idx)):
-                heard = recognised[chunk.hyp_start_idx + k]
-                found.append(Miscue(MiscueType.SUBSTITUTION, expected[i], heard, i))
-                by_index[i] = MiscueType.SUBSTITUTION
-        elif chunk.type == "insert":
-            for j in range(chunk.hyp_start_idx, chunk.hyp_end_idx):
-                found.append(Miscue(MiscueType.INSERTION, "", recognised[j], -1))
-    return found, by_index
-
-
-def word_status(score: float, miscue: MiscueType | None, duration_ratio: float) -> WordStatus:
-    """Fuse the aligner's acoustic evidence with the recogniser's.
-
-    Omitted: the acoustics are poor AND (the recogniser missed or replaced the word, or the aligner
-    squeezed it into under half the time the actor's pace predicts). Mispronounced: poor acoustics
-    otherwise. A recogniser miss over good acoustics is ignored (recognition errs more than alignment).
-    """
-    if score < OMISSION_SCORE and (miscue is not None or duration_ratio < 0.5):
-        return WordStatus.OMITTED
-    if score < MISPRONOUNCED_SCORE:
-        return WordStatus.MISPRONOUNCED
-    return WordStatus.OK

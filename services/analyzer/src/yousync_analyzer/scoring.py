@@ -4,8 +4,10 @@ Every axis is a `Scorer`: it reads a `ScoringContext` (both speakers' analyses, 
 and what was recognised) and returns an `AxisScore`. `Scorers` bundles one per axis; a deployment can
 swap any of them (e.g. an emotion model for expressiveness) without touching the pipeline.
 
-overall = 0.35 · pronunciation + 0.25 · intonation + 0.20 · expressiveness + 0.20 · timing
-(pronunciation weighs most: a line that is not said right cannot be dubbed well).
+overall = (0.35 · pronunciation + 0.25 · intonation + 0.20 · expressiveness + 0.20 · timing) · completeness
+(pronunciation weighs most: a line that is not said right cannot be dubbed well; the completeness factor
+caps it at 100 · completeness, so a take missing a quarter of the words cannot beat a complete take of
+the same reading, whose other axes are judged on the words spoken).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from yousync_analyzer import expressiveness, intonation, pronunciation, timing
-from yousync_analyzer.domain import Miscue, SpeakerAnalysis, WordResult, WordStatus
+from yousync_analyzer import expressiveness, intonation, timing
+from yousync_analyzer.content import Judgement
+from yousync_analyzer.domain import AlignedWord, Miscue, SpeakerAnalysis, WordResult, WordStatus
 
 WEIGHTS = {"pronunciation": 0.35, "intonation": 0.25, "expressiveness": 0.20, "timing": 0.20}
 
@@ -25,8 +28,10 @@ WEIGHTS = {"pronunciation": 0.35, "intonation": 0.25, "expressiveness": 0.20, "t
 class ScoringContext:
     words: tuple[str, ...]  # the line, normalised
     reference: SpeakerAnalysis
-    take: SpeakerAnalysis
+    take: SpeakerAnalysis  # on the words spoken
     recognised: tuple[str, ...]
+    judgement: Judgement
+    reference_words: tuple[AlignedWord, ...]  # every word of the line in the actor's audio
 
 
 @dataclass(frozen=True)
@@ -54,32 +59,24 @@ class PronunciationScorer:
     axis = "pronunciation"
 
     def score(self, ctx: ScoringContext) -> AxisScore:
-        found, by_index = pronunciation.miscues(list(ctx.words), list(ctx.recognised))
-        ref_words = ctx.reference.alignment.words
-        take_words = ctx.take.alignment.words
-        ref_span = max(ctx.reference.alignment.speech_end - ctx.reference.alignment.speech_start, 1e-3)
-        take_span = max(ctx.take.alignment.speech_end - ctx.take.alignment.speech_start, 1e-3)
-        pace = take_span / ref_span
+        ref_words = {w.index: w for w in ctx.reference_words}
         results: list[WordResult] = []
-        for i, tw in enumerate(take_words):
-            rw = ref_words[i] if i < len(ref_words) else None
-            s = pronunciation.word_score(tw.frame_score)
-            expected = (rw.end - rw.start) * pace if rw is not None else tw.end - tw.start
-            ratio = (tw.end - tw.start) / expected if expected > 0 else 1.0
-            status = pronunciation.word_status(s, by_index.get(i), ratio)
-            omitted = status is WordStatus.OMITTED
+        for j in ctx.judgement.words:
+            rw = ref_words.get(j.index)
+            a = j.aligned
             results.append(
                 WordResult(
-                    word=ctx.words[i] if i < len(ctx.words) else tw.word,
-                    index=i,
-                    status=status,
-                    score=0.0 if omitted else round(s, 1),
-                    start=None if omitted else tw.start,
-                    end=None if omitted else tw.end,
+                    word=ctx.words[j.index],
+                    index=j.index,
+                    status=j.status,
+                    score=round(j.score, 1),
+                    start=a.start if a is not None else None,
+                    end=a.end if a is not None else None,
                     reference_start=rw.start if rw is not None else 0.0,
                     reference_end=rw.end if rw is not None else 0.0,
                 )
             )
+        found = ctx.judgement.miscues
         value = float(np.mean([w.score for w in results])) if results else 0.0
         feedback: list[str] = []
         omitted_words = [w.word for w in results if w.status is WordStatus.OMITTED]
@@ -161,10 +158,11 @@ class Scorers:
     timing: Scorer = field(default_factory=TimingScorer)
 
 
-def overall(pron: float, inton: float, expr: float, tim: float) -> float:
-    return (
+def overall(pron: float, inton: float, expr: float, tim: float, completeness: float = 1.0) -> float:
+    weighted = (
         WEIGHTS["pronunciation"] * pron
         + WEIGHTS["intonation"] * inton
         + WEIGHTS["expressiveness"] * expr
         + WEIGHTS["timing"] * tim
     )
+    return weighted * min(1.0, max(0.0, completeness))

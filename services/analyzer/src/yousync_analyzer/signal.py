@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import parselmouth
+from yousync_audio import pitch as shared_pitch
 
 from yousync_analyzer.domain import FRAME_SECONDS, SAMPLE_RATE, PitchTrack
 
 HOP = int(FRAME_SECONDS * SAMPLE_RATE)
 WINDOW = 400  # 25 ms
-PITCH_FLOOR = 60.0
-PITCH_CEILING = 500.0
 
 
 def frame_energy_db(x: np.ndarray) -> np.ndarray:
@@ -25,13 +23,10 @@ def frame_energy_db(x: np.ndarray) -> np.ndarray:
 
 
 def pitch_track(x: np.ndarray) -> PitchTrack:
-    """f0 by Praat's autocorrelation method (`to_pitch_ac`, 10 ms, 60-500 Hz); 0 where unvoiced."""
-    sound = parselmouth.Sound(x.astype(np.float64), sampling_frequency=SAMPLE_RATE)
-    if sound.duration < 0.1:
-        return PitchTrack(t0=0.0, step=FRAME_SECONDS, hz=())
-    pitch = sound.to_pitch_ac(time_step=FRAME_SECONDS, pitch_floor=PITCH_FLOOR, pitch_ceiling=PITCH_CEILING)
-    hz = np.nan_to_num(pitch.selected_array["frequency"])
-    return PitchTrack(t0=float(pitch.xs()[0]) if len(hz) else 0.0, step=FRAME_SECONDS, hz=tuple(hz.tolist()))
+    """f0 by the shared tracker (`yousync_audio.pitch`: the catalog draws the same curve); 0 where unvoiced."""
+    p = shared_pitch.track(x, SAMPLE_RATE)
+    assert p.step == FRAME_SECONDS
+    return PitchTrack(t0=p.t0, step=p.step, hz=tuple(p.hz.tolist()))
 
 
 def pitch_times(track: PitchTrack) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Reference audio analysis at import: decode with PyAV, pitch contour with Praat (parselmouth)."""
+"""Reference audio analysis at import: decode with PyAV, pitch contour with the shared tracker
+(`yousync_audio.pitch`, the one the analyzer compares takes with)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 
 import av
 import numpy as np
-import parselmouth
+from yousync_audio import pitch as shared_pitch
 
 from yousync_catalog.domain import PitchPoint
 
@@ -59,11 +60,10 @@ def decode_mono(data: bytes, rate: int = ANALYSIS_RATE) -> np.ndarray:
 def pitch_contour(
     samples: np.ndarray, rate: int = ANALYSIS_RATE, max_points: int = MAX_PITCH_POINTS
 ) -> tuple[PitchPoint, ...]:
-    """Praat's autocorrelation pitch (10 ms frames, 75-600 Hz), thinned to ≤ `max_points`; None where unvoiced."""
-    sound = parselmouth.Sound(samples.astype(np.float64), sampling_frequency=rate)
-    pitch = sound.to_pitch(time_step=0.01, pitch_floor=75.0, pitch_ceiling=600.0)
-    times = pitch.xs()
-    frequencies = pitch.selected_array["frequency"]
+    """The shared pitch tracker's curve (10 ms frames, 60-500 Hz), thinned to ≤ `max_points`; None where unvoiced."""
+    pitch = shared_pitch.track(samples, rate)
+    times = pitch.times()
+    frequencies = pitch.hz
     step = max(1, math.ceil(len(times) / max_points))
     points: list[PitchPoint] = []
     for start in range(0, len(times), step):

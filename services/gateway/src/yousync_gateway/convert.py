@@ -184,13 +184,15 @@ def bookmark(b: catalog_pb2.Bookmark) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- analysis
-def scores(s: analyzer_pb2.Scores) -> dict[str, float]:
+def scores(s: analyzer_pb2.Scores) -> dict[str, float | None]:
     return {
         "pronunciation": s.pronunciation,
         "intonation": s.intonation,
         "expressiveness": s.expressiveness,
         "timing": s.timing,
         "overall": s.overall,
+        # a scored take always has completeness >= 0.6; 0 means "not recorded" (older results)
+        "completeness": s.completeness or None,
     }
 
 
@@ -234,13 +236,14 @@ def detailed_feedback(a: analyzer_pb2.AnalysisResult) -> dict[str, Any]:
 
 
 def legacy_pitch_result(a: analyzer_pb2.AnalysisResult) -> dict[str, Any]:
-    """The original frontend's PitchResult (scores 0-1), read from SSE `data.result.result`."""
+    """The original frontend's PitchResult (scores 0-1), read from SSE `data.result.result`.
+
+    Only a conversion: whether a word is on time is the analyzer's decision (`WordResult.on_time`)."""
     intonation = round(a.scores.intonation / 100, 4)
     words = []
     for w in a.words:
         ok = w.status == analyzer_pb2.WORD_STATUS_OK
-        onset = w.onset_delta_seconds if w.HasField("onset_delta_seconds") else None
-        time_match = onset is not None and abs(onset) <= 0.25
+        time_match = w.on_time
         words.append(
             {
                 "word": w.word,
@@ -305,6 +308,7 @@ def analysis_result(job: analysis_pb2.Job, result: analysis_pb2.Result | None) -
         "emotion_score": None,
         "timing_score": None,
         "overall_score": None,
+        "completeness": None,
         "verdict": None,
         "detailed_feedback": None,
         "error": _failure(job.failure) if job.state == analysis_pb2.JOB_STATE_FAILED else None,
@@ -326,6 +330,7 @@ def result_fields(result: analysis_pb2.Result) -> dict[str, Any]:
         "emotion_score": a.scores.expressiveness if scored else None,
         "timing_score": a.scores.timing if scored else None,
         "overall_score": a.scores.overall if scored else None,
+        "completeness": a.scores.completeness if scored else None,
         "verdict": enum_name(analyzer_pb2.Verdict, a.verdict, "VERDICT_"),
         "detailed_feedback": detailed_feedback(a),
         "result": legacy_pitch_result(a),

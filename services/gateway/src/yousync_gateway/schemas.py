@@ -214,7 +214,13 @@ class AnalysisResult(Model):
     intonation_score: float | None
     emotion_score: float | None = Field(description="The expressiveness score (the emotion axis).")
     timing_score: float | None
-    overall_score: float | None
+    overall_score: float | None = Field(
+        description="0-100: 0.35 pronunciation + 0.25 intonation + 0.20 emotion + 0.20 timing, times completeness."
+    )
+    completeness: float | None = Field(
+        default=None,
+        description="0-1: share of the line's words spoken (below 0.6 the take is a re-record). Caps overall_score.",
+    )
     verdict: str | None = Field(description="scored, or rerecord (then see detailed_feedback.rerecord_reason).")
     detailed_feedback: dict[str, Any] | None
     error: JobError | None
@@ -266,11 +272,16 @@ class Bookmark(Model):
 
 
 class Scores(Model):
-    pronunciation: float
-    intonation: float
-    expressiveness: float
-    timing: float
-    overall: float
+    """0-100 each (see the analyzer's README for what each measures and its thresholds)."""
+
+    pronunciation: float = Field(description="How well the spoken words were pronounced; omitted words count 0.")
+    intonation: float = Field(description="How closely the melody follows the actor's (relative to each voice).")
+    expressiveness: float = Field(description="Similarity to the actor's delivery: pitch range and movement, energy.")
+    timing: float = Field(description="Word onsets and pace against the actor's (lip-sync).")
+    overall: float = Field(description="Weighted mean of the four, times completeness.")
+    completeness: float | None = Field(
+        default=None, description="0-1: share of the line's words spoken; null for results recorded before it existed."
+    )
 
 
 class Take(Model):

@@ -183,21 +183,23 @@ class AnalysisFailure(_message.Message):
     def __init__(self, reason: _Optional[_Union[FailureReason, str]] = ..., message: _Optional[str] = ...) -> None: ...
 
 class Scores(_message.Message):
-    __slots__ = ("pronunciation", "intonation", "expressiveness", "timing", "overall")
+    __slots__ = ("pronunciation", "intonation", "expressiveness", "timing", "overall", "completeness")
     PRONUNCIATION_FIELD_NUMBER: _ClassVar[int]
     INTONATION_FIELD_NUMBER: _ClassVar[int]
     EXPRESSIVENESS_FIELD_NUMBER: _ClassVar[int]
     TIMING_FIELD_NUMBER: _ClassVar[int]
     OVERALL_FIELD_NUMBER: _ClassVar[int]
+    COMPLETENESS_FIELD_NUMBER: _ClassVar[int]
     pronunciation: float
     intonation: float
     expressiveness: float
     timing: float
     overall: float
-    def __init__(self, pronunciation: _Optional[float] = ..., intonation: _Optional[float] = ..., expressiveness: _Optional[float] = ..., timing: _Optional[float] = ..., overall: _Optional[float] = ...) -> None: ...
+    completeness: float
+    def __init__(self, pronunciation: _Optional[float] = ..., intonation: _Optional[float] = ..., expressiveness: _Optional[float] = ..., timing: _Optional[float] = ..., overall: _Optional[float] = ..., completeness: _Optional[float] = ...) -> None: ...
 
 class WordResult(_message.Message):
-    __slots__ = ("word", "index", "status", "score", "start_seconds", "end_seconds", "reference_start_seconds", "reference_end_seconds", "onset_delta_seconds", "offset_delta_seconds")
+    __slots__ = ("word", "index", "status", "score", "start_seconds", "end_seconds", "reference_start_seconds", "reference_end_seconds", "onset_delta_seconds", "offset_delta_seconds", "on_time")
     WORD_FIELD_NUMBER: _ClassVar[int]
     INDEX_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -208,6 +210,7 @@ class WordResult(_message.Message):
     REFERENCE_END_SECONDS_FIELD_NUMBER: _ClassVar[int]
     ONSET_DELTA_SECONDS_FIELD_NUMBER: _ClassVar[int]
     OFFSET_DELTA_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    ON_TIME_FIELD_NUMBER: _ClassVar[int]
     word: str
     index: int
     status: WordStatus
@@ -218,19 +221,22 @@ class WordResult(_message.Message):
     reference_end_seconds: float
     onset_delta_seconds: float
     offset_delta_seconds: float
-    def __init__(self, word: _Optional[str] = ..., index: _Optional[int] = ..., status: _Optional[_Union[WordStatus, str]] = ..., score: _Optional[float] = ..., start_seconds: _Optional[float] = ..., end_seconds: _Optional[float] = ..., reference_start_seconds: _Optional[float] = ..., reference_end_seconds: _Optional[float] = ..., onset_delta_seconds: _Optional[float] = ..., offset_delta_seconds: _Optional[float] = ...) -> None: ...
+    on_time: bool
+    def __init__(self, word: _Optional[str] = ..., index: _Optional[int] = ..., status: _Optional[_Union[WordStatus, str]] = ..., score: _Optional[float] = ..., start_seconds: _Optional[float] = ..., end_seconds: _Optional[float] = ..., reference_start_seconds: _Optional[float] = ..., reference_end_seconds: _Optional[float] = ..., onset_delta_seconds: _Optional[float] = ..., offset_delta_seconds: _Optional[float] = ..., on_time: _Optional[bool] = ...) -> None: ...
 
 class Miscue(_message.Message):
-    __slots__ = ("type", "expected", "recognized", "word_index")
+    __slots__ = ("type", "expected", "recognized", "word_index", "confidence")
     TYPE_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_FIELD_NUMBER: _ClassVar[int]
     RECOGNIZED_FIELD_NUMBER: _ClassVar[int]
     WORD_INDEX_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     type: MiscueType
     expected: str
     recognized: str
     word_index: int
-    def __init__(self, type: _Optional[_Union[MiscueType, str]] = ..., expected: _Optional[str] = ..., recognized: _Optional[str] = ..., word_index: _Optional[int] = ...) -> None: ...
+    confidence: float
+    def __init__(self, type: _Optional[_Union[MiscueType, str]] = ..., expected: _Optional[str] = ..., recognized: _Optional[str] = ..., word_index: _Optional[int] = ..., confidence: _Optional[float] = ...) -> None: ...
 
 class PitchComparison(_message.Message):
     __slots__ = ("reference", "take", "correlation", "rms_semitones", "max_divergence_word", "max_divergence_seconds", "take_hz", "warped_by")
@@ -253,18 +259,20 @@ class PitchComparison(_message.Message):
     def __init__(self, reference: _Optional[_Iterable[_Union[_common_pb2.PitchPoint, _Mapping]]] = ..., take: _Optional[_Iterable[_Union[_common_pb2.PitchPoint, _Mapping]]] = ..., correlation: _Optional[float] = ..., rms_semitones: _Optional[float] = ..., max_divergence_word: _Optional[str] = ..., max_divergence_seconds: _Optional[float] = ..., take_hz: _Optional[_Iterable[_Union[_common_pb2.PitchPoint, _Mapping]]] = ..., warped_by: _Optional[str] = ...) -> None: ...
 
 class ExpressivenessFeatures(_message.Message):
-    __slots__ = ("pitch_range_semitones", "energy_range_db", "speaking_rate_wps", "pause_seconds", "duration_seconds")
+    __slots__ = ("pitch_range_semitones", "energy_range_db", "speaking_rate_wps", "pause_seconds", "duration_seconds", "pitch_movement_semitones")
     PITCH_RANGE_SEMITONES_FIELD_NUMBER: _ClassVar[int]
     ENERGY_RANGE_DB_FIELD_NUMBER: _ClassVar[int]
     SPEAKING_RATE_WPS_FIELD_NUMBER: _ClassVar[int]
     PAUSE_SECONDS_FIELD_NUMBER: _ClassVar[int]
     DURATION_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    PITCH_MOVEMENT_SEMITONES_FIELD_NUMBER: _ClassVar[int]
     pitch_range_semitones: float
     energy_range_db: float
     speaking_rate_wps: float
     pause_seconds: float
     duration_seconds: float
-    def __init__(self, pitch_range_semitones: _Optional[float] = ..., energy_range_db: _Optional[float] = ..., speaking_rate_wps: _Optional[float] = ..., pause_seconds: _Optional[float] = ..., duration_seconds: _Optional[float] = ...) -> None: ...
+    pitch_movement_semitones: float
+    def __init__(self, pitch_range_semitones: _Optional[float] = ..., energy_range_db: _Optional[float] = ..., speaking_rate_wps: _Optional[float] = ..., pause_seconds: _Optional[float] = ..., duration_seconds: _Optional[float] = ..., pitch_movement_semitones: _Optional[float] = ...) -> None: ...
 
 class Expressiveness(_message.Message):
     __slots__ = ("reference", "take", "measures")

@@ -50,9 +50,13 @@ class AnalyzerServiceStub:
     words counting 0;
     intonation    = 100 · max(r,0)^0.7 · (1 − min(rms/8,1))^0.5 · range_match^0.5 on semitone curves
     relative to each speaker's median, warped by the word alignments;
-    expressiveness = weighted similarity of pitch range, energy range, rate, pauses, duration;
+    expressiveness = weighted similarity to the actor of pitch range (0.35) and movement (0.25),
+    energy range (0.15), rate (0.10), pauses and duration (0.075 each);
     timing        = 100 · exp(−mean|onset delta|/0.5)^0.5 · exp(−|ln pace|/0.25)^0.5;
-    overall       = 0.35 pronunciation + 0.25 intonation + 0.20 expressiveness + 0.20 timing.
+    completeness  = share of the line's words spoken (0–1);
+    overall       = (0.35 pronunciation + 0.25 intonation + 0.20 expressiveness + 0.20 timing)
+    · completeness.
+    Expressiveness, intonation and timing are judged on the words spoken.
     """
 
     def __init__(self, channel):
@@ -93,9 +97,13 @@ class AnalyzerServiceServicer:
     words counting 0;
     intonation    = 100 · max(r,0)^0.7 · (1 − min(rms/8,1))^0.5 · range_match^0.5 on semitone curves
     relative to each speaker's median, warped by the word alignments;
-    expressiveness = weighted similarity of pitch range, energy range, rate, pauses, duration;
+    expressiveness = weighted similarity to the actor of pitch range (0.35) and movement (0.25),
+    energy range (0.15), rate (0.10), pauses and duration (0.075 each);
     timing        = 100 · exp(−mean|onset delta|/0.5)^0.5 · exp(−|ln pace|/0.25)^0.5;
-    overall       = 0.35 pronunciation + 0.25 intonation + 0.20 expressiveness + 0.20 timing.
+    completeness  = share of the line's words spoken (0–1);
+    overall       = (0.35 pronunciation + 0.25 intonation + 0.20 expressiveness + 0.20 timing)
+    · completeness.
+    Expressiveness, intonation and timing are judged on the words spoken.
     """
 
     def Analyze(self, request_iterator, context):
@@ -145,9 +153,13 @@ class AnalyzerService:
     words counting 0;
     intonation    = 100 · max(r,0)^0.7 · (1 − min(rms/8,1))^0.5 · range_match^0.5 on semitone curves
     relative to each speaker's median, warped by the word alignments;
-    expressiveness = weighted similarity of pitch range, energy range, rate, pauses, duration;
+    expressiveness = weighted similarity to the actor of pitch range (0.35) and movement (0.25),
+    energy range (0.15), rate (0.10), pauses and duration (0.075 each);
     timing        = 100 · exp(−mean|onset delta|/0.5)^0.5 · exp(−|ln pace|/0.25)^0.5;
-    overall       = 0.35 pronunciation + 0.25 intonation + 0.20 expressiveness + 0.20 timing.
+    completeness  = share of the line's words spoken (0–1);
+    overall       = (0.35 pronunciation + 0.25 intonation + 0.20 expressiveness + 0.20 timing)
+    · completeness.
+    Expressiveness, intonation and timing are judged on the words spoken.
     """
 
     @staticmethod

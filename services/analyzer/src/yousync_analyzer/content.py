@@ -1,0 +1,264 @@
+"""Content: which of the line's words were said, judged from two independent sources of evidence.
+
+1. The free recognition pass (a grammar that expects the line in order but lets any word be skipped,
+   replaced by unknown speech or joined by it; see `pronunciation.Aligner.recognise`) is aligned to the
+   line by edit distance (`read`). A heard token matches a line word when it is that word or its phones
+   are close to the word's dictionary phones (`phone_distance` ≤ CLOSE_PHONES).
+2. Forced alignment of the line (or, when it finds no path, of the words that were heard) gives each
+   word an acoustic score and a duration.
+
+A word is flagged only when both agree (`judge`):
+- OMITTED (miscue OMISSION): nothing (or only noise) heard in its place, and its alignment is poor
+  (score < OMISSION_SCORE), squeezed (under half the time the actor's pace predicts) or on silence,
+  or it could not be aligned at all;
+- MISPRONOUNCED with a SUBSTITUTION miscue: something else was heard in its place (phone distance
+  ≥ SUBSTITUTION_PHONES over ≥ 0.1 s) and its acoustic score is below SUBSTITUTION_SCORE;
+- MISPRONOUNCED (no miscue): heard or not, its acoustic score is below MISPRONOUNCED_SCORE;
+- an INSERTION miscue: heard speech outside the line's words lasting ≥ MIN_INSERTION_SECONDS.
+Every miscue carries a confidence in 0–1.
+
+completeness = share of the line's words not omitted. The content verdict: a take is sent back
+(WRONG_OR_INCOMPLETE_LINE) when completeness < MIN_COMPLETENESS, or when under half of the line's words
+were heard and MAX_FLAGGED or more are not OK or the words' mean acoustic score is below WEAK_SCORE, or when
+more than MAX_OUTSIDE_SHARE of the word-like speech heard lies outside the line (another sentence).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from yousync_analyzer.domain import AlignedWord, Alignment, HeardWord, Miscue, MiscueType, WordStatus
+
+CLOSE_PHONES = 0.34  # heard phones this close to the word's own count as the word
+SUBSTITUTION_PHONES = 0.5
+SUBSTITUTION_SCORE = 90.0
+OMISSION_SCORE = 35.0
+MISPRONOUNCED_SCORE = 50.0
+SQUEEZED = 0.5
+MIN_INSERTION_SECONDS = 0.25
+MIN_SUBSTITUTION_SECONDS = 0.1
+MIN_COMPLETENESS = 0.6
+MIN_SPEECH_SHARE = 0.3
+MAX_OUTSIDE_SHARE = 0.4  # more of the speech than this outside the line's words: another sentence
+WEAK_SCORE = 75.0  # with under half the line heard, spoken words this weak mean another sentence
+MAX_FLAGGED = 0.4  # with under half the line heard, this share of words not OK means another sentence
+VOWELS = frozenset(["AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"])
+UNKNOWN = "*"
+# An omission or insertion costs a little under a wholly different word, so that a word heard exactly
+# anchors the alignment (rather than a chain of substitutions of equal cost).
+GAP_COST = 0.9
+
+
+def phone_distance(a: Sequence[str], b: Sequence[str]) -> float:
+    """Levenshtein distance of two phone sequences over the longer one's length (0 same, 1 unrelated)."""
+    if not a and not b:
+        return 0.0
+    prev = list(range(len(b) + 1))
+    for i, pa in enumerate(a, start=1):
+        cur = [i] + [0] * len(b)
+        for j, pb in enumerate(b, start=1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (pa != pb))
+        prev = cur
+    return prev[-1] / max(len(a), len(b))
+
+
+@dataclass(frozen=True)
+class Slot:
+    """What recognition says about one word of the line."""
+
+    kind: str  # "match", "substitution" or "omission"
+    heard: HeardWord | None = None
+    distance: float = 1.0  # phone distance of what was heard to the word
+
+
+@dataclass(frozen=True)
+class Reading:
+    slots: tuple[Slot, ...]
+    insertions: tuple[HeardWord, ...]
+
+    @property
+    def heard_share(self) -> float:
+        return sum(s.kind == "match" for s in self.slots) / len(self.slots) if self.slots else 0.0
+
+
+def read(line: Sequence[str], line_phones: Sequence[Sequence[str]], heard: Sequence[HeardWord]) -> Reading:
+    """Edit-distance alignment of what was heard to the line (substitution cost = phone distance)."""
+    n, m = len(line), len(heard)
+
+    def cost(i: int, j: int) -> float:
+        if heard[j].word == line[i]:
+            return 0.0
+        return phone_distance(line_phones[i], heard[j].phones)
+
+    gap = GAP_COST
+    acc = [[0.0] * (m + 1) for _ in range(n + 1)]
+    for i in range(1, n + 1):
+        acc[i][0] = i * gap
+    for j in range(1, m + 1):
+        acc[0][j] = j * gap
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            acc[i][j] = min(acc[i - 1][j] + gap, acc[i][j - 1] + gap, acc[i - 1][j - 1] + cost(i - 1, j - 1))
+    slots: list[Slot] = [Slot("omission")] * n
+    inserted: list[HeardWord] = []
+    i, j = n, m
+    while i > 0 or j > 0:
+        if i > 0 and j > 0 and acc[i][j] == acc[i - 1][j - 1] + cost(i - 1, j - 1):
+            d = cost(i - 1, j - 1)
+            slots[i - 1] = Slot("match" if d <= CLOSE_PHONES else "substitution", heard[j - 1], d)
+            i, j = i - 1, j - 1
+        elif i > 0 and acc[i][j] == acc[i - 1][j] + gap:
+            slots[i - 1] = Slot("omission")
+            i -= 1
+        else:
+            inserted.append(heard[j - 1])
+            j -= 1
+    return Reading(tuple(slots), tuple(reversed(inserted)))
+
+
+def speech_heard(slot: Slot) -> bool:
+    """Something word-like was heard in this slot: at least 0.1 s with a vowel (noise heard as
+    /f v hh/ is not)."""
+    h = slot.heard
+    return h is not None and h.end - h.start >= MIN_SUBSTITUTION_SECONDS and bool(VOWELS.intersection(h.phones))
+
+
+@dataclass(frozen=True)
+class WordJudgement:
+    index: int
+    status: WordStatus
+    score: float  # 0-100; 0 when omitted
+    aligned: AlignedWord | None  # None when omitted
+    miscue: Miscue | None = None
+
+
+@dataclass(frozen=True)
+class Judgement:
+    words: tuple[WordJudgement, ...]
+    insertions: tuple[Miscue, ...]
+    completeness: float
+    heard_share: float
+    flagged_share: float
+    spoken_score: float = 100.0  # mean acoustic score of the words not omitted
+    outside_share: float = 0.0  # share of the heard speech that matched no word of the line
+
+    @property
+    def miscues(self) -> tuple[Miscue, ...]:
+        found = [w.miscue for w in self.words if w.miscue is not None]
+        return tuple(found) + self.insertions
+
+    @property
+    def acceptable(self) -> bool:
+        """False for a different sentence or a take missing too much of the line."""
+        if self.completeness < MIN_COMPLETENESS:
+            return False
+        if self.outside_share > MAX_OUTSIDE_SHARE:
+            return False
+        return not (self.heard_share < 0.5 and (self.flagged_share >= MAX_FLAGGED or self.spoken_score < WEAK_SCORE))
+
+
+def _clip(x: float) -> float:
+    return round(min(1.0, max(0.0, x)), 2)
+
+
+def judge(
+    line: Sequence[str],
+    reading: Reading,
+    aligned: dict[int, AlignedWord],
+    expected_seconds: Sequence[float],
+    word_score: dict[int, float],
+    speech_share: dict[int, float] | None = None,
+) -> Judgement:
+    """Fuse recognition (`reading`) with the alignment (`aligned`: line index → word, possibly a subset).
+
+    `expected_seconds[i]`: the duration the actor's word i predicts at the take's pace;
+    `word_score[i]`: the 0-100 acoustic score of aligned word i; `speech_share[i]`: the share of its
+    aligned span the energy detector heard as speech (a word aligned onto silence was not said).
+    """
+    out: list[WordJudgement] = []
+    for i, word in enumerate(line):
+        slot = reading.slots[i]
+        a = aligned.get(i)
+        if a is None:
+            out.append(WordJudgement(i, WordStatus.OMITTED, 0.0, None, Miscue(MiscueType.OMISSION, word, "", i, 1.0)))
+            continue
+        s = word_score.get(i, 0.0)
+        ratio = (a.end - a.start) / expected_seconds[i] if expected_seconds[i] > 0 else 1.0
+        silent = (speech_share or {}).get(i, 1.0) < MIN_SPEECH_SHARE
+        heard = slot.heard
+        # speech heard in the word's place (a substitution) is not an omission, whatever the aligner did
+        if slot.kind != "match" and not speech_heard(slot) and (s < OMISSION_SCORE or ratio < SQUEEZED or silent):
+            weak = 1.0 if silent else 1 - s / OMISSION_SCORE if s < OMISSION_SCORE else 1 - ratio / SQUEEZED
+            conf = _clip(0.6 + 0.4 * weak)
+            out.append(WordJudgement(i, WordStatus.OMITTED, 0.0, None, Miscue(MiscueType.OMISSION, word, "", i, conf)))
+            continue
+        if (
+            slot.kind == "substitution"
+            and heard is not None
+            and slot.distance >= SUBSTITUTION_PHONES
+            and speech_heard(slot)
+            and s < SUBSTITUTION_SCORE
+        ):
+            said = heard.word if heard.word != UNKNOWN else "/" + " ".join(p.lower() for p in heard.phones) + "/"
+            conf = _clip(0.5 * slot.distance + 0.5 * (1 - s / 100) + 0.2)
+            miscue = Miscue(MiscueType.SUBSTITUTION, word, said, i, conf)
+            out.append(WordJudgement(i, WordStatus.MISPRONOUNCED, min(s, MISPRONOUNCED_SCORE - 1), a, miscue))
+            continue
+        status = WordStatus.OK if s >= MISPRONOUNCED_SCORE else WordStatus.MISPRONOUNCED
+        out.append(WordJudgement(i, status, s, a))
+    spoken = [w.aligned for w in out if w.aligned is not None]
+    insertions: list[Miscue] = []
+    for h in reading.insertions:
+        seconds = h.end - h.start
+        if seconds < MIN_INSERTION_SECONDS or not VOWELS.intersection(h.phones):
+            continue
+        inside = any(w.start - 0.02 <= h.start and h.end <= w.end + 0.02 for w in spoken)
+        if inside:
+            continue  # the aligner gave this speech to a word of the line: the two sources disagree
+        said = h.word if h.word != UNKNOWN else "/" + " ".join(p.lower() for p in h.phones) + "/"
+        insertions.append(Miscue(MiscueType.INSERTION, "", said, -1, _clip(seconds / 0.5)))
+    n = len(line)
+    kept = [w for w in out if w.status is not WordStatus.OMITTED]
+    flagged = sum(w.status is not WordStatus.OK for w in out)
+    return Judgement(
+        words=tuple(out),
+        insertions=tuple(insertions),
+        completeness=sum(w.status is not WordStatus.OMITTED for w in out) / n if n else 0.0,
+        heard_share=reading.heard_share,
+        flagged_share=flagged / n if n else 0.0,
+        spoken_score=sum(w.score for w in kept) / len(kept) if kept else 0.0,
+        outside_share=outside_share(reading),
+    )
+
+
+def outside_share(reading: Reading) -> float:
+    """Share of the word-like speech heard (≥ 0.1 s with a vowel) that the reading left outside the line."""
+    inside = sum(s.heard.end - s.heard.start for s in reading.slots if s.heard is not None and speech_heard(s))
+    outside = sum(
+        h.end - h.start
+        for h in reading.insertions
+        if h.end - h.start >= MIN_SUBSTITUTION_SECONDS and VOWELS.intersection(h.phones)
+    )
+    return outside / (inside + outside) if inside + outside > 0 else 0.0
+
+
+def spoken(alignment: Alignment, indexes: set[int]) -> Alignment:
+    """The actor's alignment restricted to the words the take spoke (timing and prosody are judged on
+    what was said: a take that stops at three quarters is compared with the actor's first three
+    quarters)."""
+    words = tuple(w for w in alignment.words if w.index in indexes)
+    if len(words) == len(alignment.words):
+        return alignment
+    if not words:
+        return Alignment(words=(), pauses=(), voiced=alignment.voiced)
+    first, last = words[0], words[-1]
+    lo, hi = first.start, last.end
+    if alignment.voiced is not None:
+        # keep the energy edges where the spoken words reach the line's edges
+        if first.index == alignment.words[0].index:
+            lo = alignment.voiced[0]
+        if last.index == alignment.words[-1].index:
+            hi = alignment.voiced[1]
+    pauses = tuple(p for p in alignment.pauses if lo <= p[0] and p[1] <= hi)
+    return Alignment(words=words, pauses=pauses, voiced=(lo, hi))
