@@ -148,6 +148,8 @@ def _gateway_env(stack: Stack) -> dict[str, str]:
             stack.run_dir / "stream-ticket-secret", lambda: secrets.token_urlsafe(32)
         ),
         "GATEWAY_CORS_ORIGINS": os.environ.get("YOUSYNC_CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000"),
+        # /docs and /openapi.json for the local stack (off by default, so off in deploy/k8s).
+        "GATEWAY_DOCS_ENABLED": "true",
         **_blob_env(stack),
     }
 
