@@ -154,5 +154,14 @@ def start_envoy(
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
+    try:
+        ready = httpx.get(f"http://127.0.0.1:{ports['admin']}/ready", timeout=1).text.strip()
+        lines = httpx.get(f"http://127.0.0.1:{ports['admin']}/clusters", timeout=1).text.splitlines()
+        health = [line for line in lines if "::health_flags::" in line]
+    except httpx.HTTPError as error:
+        ready, health = f"admin unreachable: {error!r}", []
     envoy.stop()
-    raise RuntimeError(f"envoy not ready in {timeout}s: {log.read_text()[-3000:]}")
+    raise RuntimeError(
+        f"envoy not ready in {timeout}s ({ready}; {health}; wanted healthy {sorted(wait_healthy)}): "
+        f"{log.read_text()[-3000:]}"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from pathlib import Path
@@ -13,10 +14,11 @@ from google.protobuf import json_format
 
 from tests.deploy.conftest import Edge
 from tests.deploy.envoy_harness import ENVOY, ROOT, render, validate
-from tests.fixtures.suite import take
+from tests.fixtures.suite import take, wait_for
 from yousync.auth.v1 import auth_pb2, auth_pb2_grpc
 from yousync.catalog.v1 import catalog_pb2 as pb
 from yousync.catalog.v1 import catalog_pb2_grpc
+from yousync_gateway.security import CONSOLE_CSP
 
 ENVOY_CONFIGS = sorted((ROOT / "deploy").rglob("envoy*.yaml"))
 
@@ -152,3 +154,76 @@ async def test_uploads_and_other_api_calls_reach_the_gateway(edge: Edge) -> None
         assert r.json()["code"] in {"PAYLOAD_TOO_LARGE", "TAKE_TOO_LARGE"}, "the gateway answered, not the edge"
         r = await client.post("/api/auth/refresh", content=b"x" * (2 * 1024 * 1024))
         assert r.status_code == 413
+
+
+# ------------------------------------------------------------------ issue 13: the edge holds
+async def test_the_edge_caps_request_heads(edge: Edge) -> None:
+    async with await http(edge) as client:
+        big = await client.get("/api/scripts", headers={"X-Big": "a" * (64 * 1024)})
+        assert big.status_code == 431
+        many = await client.get("/api/scripts", headers={f"X-H{i}": "1" for i in range(150)})
+        assert many.status_code == 431
+        assert (await client.get("/api/scripts", headers={"X-Fine": "a" * 8192})).status_code == 200
+
+
+async def test_the_edge_closes_a_half_sent_head(edge: Edge) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", edge.envoy.ports["edge"])
+    started = time.monotonic()
+    writer.write(b"GET /api/scripts HTTP/1.1\r\nHost: edge\r\nX-Slow: ")
+    await writer.drain()
+    async with asyncio.timeout(20):
+        answer = await reader.read()  # until Envoy closes (it may send 408 first)
+    elapsed = time.monotonic() - started
+    writer.close()
+    assert 9 <= elapsed <= 15, elapsed  # request_headers_timeout: 10s
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 408"), answer[:100]
+
+
+async def test_ops_endpoints_are_not_routed_and_the_console_is(edge: Edge) -> None:
+    async with await http(edge) as client:
+        for path in ("/metrics", "/docs", "/redoc", "/openapi.json", "/healthz", "/readyz", "/metrics/"):
+            response = await client.get(path)
+            assert response.status_code == 404, path
+            assert response.json()["code"] == "NOT_FOUND"
+            assert "x-request-id" not in response.headers, f"{path} reached the gateway"
+        # Any other GET is the web console, answered by the gateway with the console's policy.
+        console = await client.get("/some/console/page")
+        assert "x-request-id" in console.headers, "the console path did not reach the gateway"
+        assert console.headers["content-security-policy"] == CONSOLE_CSP
+        assert (await client.post("/some/console/page")).status_code == 404
+
+
+async def test_every_edge_answer_is_hardened(edge: Edge) -> None:
+    async with await http(edge) as client:
+        for response in (
+            await client.get("/v1/scripts"),  # transcoded
+            await client.get("/v1/nothing-here"),  # the transcoder's 404
+            await client.post("/nothing"),  # the edge's own 404
+            await client.get("/api/scripts"),  # the gateway's
+        ):
+            where = (response.request.url.path, response.status_code, dict(response.headers))
+            assert response.headers.get("x-content-type-options") == "nosniff", where
+            assert response.headers["referrer-policy"] == "no-referrer"
+            assert response.headers["x-frame-options"] == "DENY"
+            assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+            assert response.headers.get_list("content-security-policy") == [
+                response.headers["content-security-policy"]
+            ], "one policy, not the edge's and the gateway's both"
+
+
+async def test_the_edge_access_log_has_no_query_strings(edge: Edge) -> None:
+    secret = "EdgeSecretTicket0123456789"
+    async with await http(edge) as client:
+        await client.get(f"/api/tokens/analysis-progress/job-x?ticket={secret}")
+        await client.get(f"/api/scripts?access_token={secret}&token={secret}")
+        await client.get(f"/v1/scripts?key={secret}")
+
+    # Envoy flushes its access log asynchronously.
+    async def flushed() -> bool:
+        text = edge.envoy.log.read_text()
+        return "/api/tokens/analysis-progress/job-x" in text and '"path":"/v1/scripts"' in text
+
+    await wait_for(flushed, timeout=10)
+    text = edge.envoy.log.read_text()
+    assert "/api/tokens/analysis-progress/job-x" in text
+    assert secret not in text

@@ -156,6 +156,8 @@ def _gateway_env(stack: Stack) -> dict[str, str]:
         "GATEWAY_JOB_CAPABILITY_SECRET": stack.secrets["job_capability_secret"],
         "GATEWAY_CORS_ORIGINS": os.environ.get("YOUSYNC_CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000"),
         "GATEWAY_CONSOLE_GOOGLE_CLIENT_ID": os.environ.get("YOUSYNC_GOOGLE_CLIENT_IDS", "").split(",")[0].strip(),
+        # /docs and /openapi.json for the local stack (off by default, so off in deploy/k8s).
+        "GATEWAY_DOCS_ENABLED": "true",
         **_blob_env(stack),
     }
 
