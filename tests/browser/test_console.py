@@ -16,13 +16,20 @@ import pytest
 from sqlalchemy import text
 
 from tests.browser.conftest import DATA, Browser
-from tests.fixtures.suite import Flow, Gateway, gateway_settings, running_gateway
+from tests.fixtures.suite import DEMO, Flow, Gateway, gateway_settings, running_gateway
 from yousync_platform.db import create_engine
 
 LINE = "To be, or not to be, that is the question."
 SCENE = "To be, or not to be"
 TAKE_SECONDS = 5.0
 TAKES = 5
+
+
+@pytest.fixture
+async def demo(flow: Flow) -> None:
+    """The demo catalog, (re-)imported for each test: other directories may empty the catalog between tests,
+    and the session-wide `demo_loaded` flag would then be wrong for them if set here first."""
+    await flow.catalog.import_demo(DEMO)
 
 
 @pytest.fixture(autouse=True)
@@ -73,7 +80,7 @@ def result_shown(b: Browser) -> None:
 
 
 @pytest.mark.timeout(240)
-async def test_record_score_and_review(browser: Browser, gateway: Gateway, demo_loaded: None) -> None:
+async def test_record_score_and_review(browser: Browser, gateway: Gateway, demo: None) -> None:
     token_id = await line_id(gateway)
 
     def scenario(b: Browser) -> dict[str, object]:
@@ -155,7 +162,7 @@ async def test_record_score_and_review(browser: Browser, gateway: Gateway, demo_
 
 
 @pytest.mark.timeout(300)
-async def test_latency_from_last_sample_to_result(browser: Browser, gateway: Gateway, demo_loaded: None) -> None:
+async def test_latency_from_last_sample_to_result(browser: Browser, gateway: Gateway, demo: None) -> None:
     """Five 5 s takes sent as soon as they stop: p50 of the last recorded sample → result rendered."""
     token_id = await line_id(gateway)
 
@@ -196,7 +203,7 @@ async def test_latency_from_last_sample_to_result(browser: Browser, gateway: Gat
 
 @pytest.mark.timeout(120)
 async def test_files_that_are_not_audio_or_too_big_are_explained(
-    browser: Browser, gateway: Gateway, demo_loaded: None, tmp_path: Path
+    browser: Browser, gateway: Gateway, demo: None, tmp_path: Path
 ) -> None:
     token_id = await line_id(gateway)
 
@@ -226,9 +233,7 @@ async def test_files_that_are_not_audio_or_too_big_are_explained(
 
 
 @pytest.mark.timeout(180)
-async def test_too_many_uploads_say_how_long_to_wait(
-    browser: Browser, flow: Flow, blob_root: Path, demo_loaded: None
-) -> None:
+async def test_too_many_uploads_say_how_long_to_wait(browser: Browser, flow: Flow, blob_root: Path, demo: None) -> None:
     """A gateway allowing one upload a minute: the second is a 429 and the console says when to retry."""
     async with running_gateway(flow, gateway_settings(flow, blob_root, uploads_per_minute=1)) as strict:
         token_id = await line_id(strict)
@@ -254,7 +259,7 @@ async def test_too_many_uploads_say_how_long_to_wait(
 
 
 @pytest.mark.timeout(120)
-async def test_phone_width(browser: Browser, gateway: Gateway, demo_loaded: None) -> None:
+async def test_phone_width(browser: Browser, gateway: Gateway, demo: None) -> None:
     token_id = await line_id(gateway)
 
     def scenario(b: Browser) -> int:
@@ -307,7 +312,7 @@ async def test_gateway_serves_the_console_and_keeps_api_errors(gateway: Gateway)
 
 @pytest.mark.timeout(120)
 async def test_session_refreshes_silently_and_its_end_is_explained(
-    browser: Browser, gateway: Gateway, demo_loaded: None
+    browser: Browser, gateway: Gateway, demo: None
 ) -> None:
     token_id = await line_id(gateway)
 
