@@ -132,5 +132,5 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         max_age=600,
     )
     app.add_middleware(GatewayMiddleware)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, media_origins=settings.media_origins)
     return app

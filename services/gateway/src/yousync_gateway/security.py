@@ -27,11 +27,13 @@ DOCS_CSP = (
 )
 # The web console (HTML served at non-API paths): its own bundle, Google Identity Services for sign-in,
 # Google profile pictures, recorded takes as blob:/data: URLs.
+# Audio plays from this origin, blob:/data: URLs, and the blob stores' origins (`media_origins`: presigned
+# S3 URLs or the catalog's signed URLs when they live elsewhere).
 CONSOLE_CSP = (
     "default-src 'self'; script-src 'self' https://accounts.google.com/gsi/client; "
     "style-src 'self' 'unsafe-inline' https://accounts.google.com/gsi/style; "
     "frame-src https://accounts.google.com/gsi/; connect-src 'self' https://accounts.google.com/gsi/; "
-    "img-src 'self' data: blob: https://*.googleusercontent.com; media-src 'self' blob: data:; "
+    "img-src 'self' data: blob: https://*.googleusercontent.com; media-src 'self' blob: data:{media}; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 API_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics", "/openapi.json", "/v1/", "/compat/")
@@ -54,12 +56,16 @@ _ALWAYS = (
 )
 
 
-def csp_for(path: str) -> str:
+def console_csp(media_origins: tuple[str, ...] = ()) -> str:
+    return CONSOLE_CSP.format(media="".join(f" {origin}" for origin in media_origins))
+
+
+def csp_for(path: str, console: str | None = None) -> str:
     if path == "/api" or path.startswith(API_PREFIXES):
         return API_CSP
     if path in DOCS_PATHS:
         return DOCS_CSP
-    return CONSOLE_CSP
+    return console if console is not None else console_csp()
 
 
 def _authenticated(scope: Scope) -> bool:
@@ -69,15 +75,16 @@ def _authenticated(scope: Scope) -> bool:
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, media_origins: tuple[str, ...] = ()) -> None:
         self.app = app
+        self.console_csp = console_csp(media_origins)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        csp = csp_for(path).encode()
+        csp = csp_for(path, self.console_csp).encode()
         no_store = _authenticated(scope) or path.rstrip("/") in TOKEN_PATHS or path.rstrip("/").endswith(TICKET_SUFFIX)
 
         async def send_with_headers(message: Message) -> None:

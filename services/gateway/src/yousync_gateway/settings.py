@@ -107,9 +107,12 @@ class GatewaySettings(ServiceSettings):
     catalog_cache_entries: int = Field(default=512, ge=1)
     # The web console: its build (empty: the repository's web/dist) and Google's client id for its sign-in button.
     console_dir: str = ""
+    # Origins the console may play audio from besides its own (the blob stores' presigned or signed URLs when
+    # they are served elsewhere: an S3/CDN endpoint, the catalog's blob host), for its Content-Security-Policy.
+    media_origins: tuple[str, ...] = ()
     console_google_client_id: str = ""
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "media_origins", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):
