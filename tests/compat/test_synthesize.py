@@ -87,7 +87,7 @@ async def dub_scene(flow: Flow, tmp_path_factory: pytest.TempPathFactory) -> dic
         ],
     }
     (root / "catalog.json").write_text(json.dumps(manifest))
-    await import_catalog(root, uow=flow.catalog.uow, blobs=flow.catalog.app.blobs, progress=False)
+    await import_catalog(root, flow.catalog.app.service, progress=False)
     flow.catalog.app.service.lists.clear()
     flow.catalog.app.service.details.clear()
     found = await flow.catalog.stub.ListScripts(catalog_pb2.ListScriptsRequest(query="Compat dub scene"))

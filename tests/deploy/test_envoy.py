@@ -18,7 +18,7 @@ from tests.fixtures.suite import take, wait_for
 from yousync.auth.v1 import auth_pb2, auth_pb2_grpc
 from yousync.catalog.v1 import catalog_pb2 as pb
 from yousync.catalog.v1 import catalog_pb2_grpc
-from yousync_gateway.security import CONSOLE_CSP
+from yousync_gateway.security import console_csp
 
 ENVOY_CONFIGS = sorted((ROOT / "deploy").rglob("envoy*.yaml"))
 
@@ -189,7 +189,7 @@ async def test_ops_endpoints_are_not_routed_and_the_console_is(edge: Edge) -> No
         # Any other GET is the web console, answered by the gateway with the console's policy.
         console = await client.get("/some/console/page")
         assert "x-request-id" in console.headers, "the console path did not reach the gateway"
-        assert console.headers["content-security-policy"] == CONSOLE_CSP
+        assert console.headers["content-security-policy"] == console_csp(edge.gateway.state.settings.media_origins)
         assert (await client.post("/some/console/page")).status_code == 404
 
 

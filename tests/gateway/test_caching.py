@@ -227,10 +227,11 @@ async def test_the_gateway_runs_several_worker_processes(
     gateway: Gateway, demo_loaded: None, blob_root: Path, tmp_path: Path, workers: int
 ) -> None:
     settings = gateway.state.settings
-    port = free_port()
+    port, metrics_port = free_port(), free_port()
     env = {
         **os.environ,
         "GATEWAY_HTTP_PORT": str(port),
+        "GATEWAY_METRICS_PORT": str(metrics_port),
         "GATEWAY_WORKERS": str(workers),
         "GATEWAY_AUTH_TARGET": settings.auth_target,
         "GATEWAY_CATALOG_TARGET": settings.catalog_target,
@@ -275,6 +276,14 @@ async def test_the_gateway_runs_several_worker_processes(
             answers = [await http.get("/api/scripts/popular") for _ in range(20)]
             assert {r.status_code for r in answers} == {200}
             assert len({r.headers["etag"] for r in answers}) == 1
+            # One metrics port for the pod: the main process adds up what every worker counted.
+            scraped = (await http.get(f"http://127.0.0.1:{metrics_port}/metrics")).text
+            counted = sum(
+                float(line.rsplit(" ", 1)[1])
+                for line in scraped.splitlines()
+                if line.startswith("http_requests_total{") and 'route="/api/scripts/popular"' in line
+            )
+            assert counted >= 21, scraped[:2000]
     finally:
         try:
             children = psutil.Process(process.pid).children(recursive=True)

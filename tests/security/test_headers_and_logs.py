@@ -10,7 +10,7 @@ import pytest
 
 from tests.fixtures.suite import Gateway, dispatcher_paused, running_gateway, take
 from tests.gateway.conftest import multipart, read_sse
-from yousync_gateway.security import API_CSP, CONSOLE_CSP
+from yousync_gateway.security import API_CSP, console_csp
 from yousync_gateway.settings import GatewaySettings
 
 API_CSP_EXACT = "default-src 'none'; frame-ancestors 'none'"
@@ -44,12 +44,15 @@ async def test_every_kind_of_answer_carries_the_security_headers(gateway: Gatewa
 
 async def test_non_api_paths_get_the_console_policy(gateway: Gateway) -> None:
     """The web console is served at non-API paths; its policy allows its own bundle and Google sign-in."""
+    policy = console_csp(gateway.state.settings.media_origins)
     for path in ("/", "/console/takes", "/index.html"):
         response = await gateway.http.get(path)
         assert response.status_code < 500
-        assert_hardened(response, csp=CONSOLE_CSP)
-    assert "frame-ancestors 'none'" in CONSOLE_CSP and "https://accounts.google.com/gsi/client" in CONSOLE_CSP
-    assert "script-src 'self' https://accounts.google.com/gsi/client;" in CONSOLE_CSP  # no 'unsafe-inline' scripts
+        assert_hardened(response, csp=policy)
+    assert "frame-ancestors 'none'" in policy and "https://accounts.google.com/gsi/client" in policy
+    assert "script-src 'self' https://accounts.google.com/gsi/client;" in policy  # no 'unsafe-inline' scripts
+    # Audio plays from this origin and the blob stores' origins the settings name, nowhere else.
+    assert f"media-src 'self' blob: data: {' '.join(gateway.state.settings.media_origins)};" in policy
 
 
 async def test_token_answers_and_authenticated_answers_are_not_stored(gateway: Gateway) -> None:

@@ -4,10 +4,11 @@ Ten thousand browser tabs watching one job cost the orchestrator one stream, and
 protobuf → JSON → SSE encoding per event (`JobFeed.frames`), not one per tab. A feed starts from
 the sequence its first watcher asked for (0: the current state, then what follows) and keeps the job's few
 events, so a watcher that joins late replays from its own position; a watcher resuming after a sequence
-(`Last-Event-ID`) shares only a feed that started there, which the orchestrator answers with exactly the
-missed events. Feeds are keyed by (user, job): the orchestrator authorised the first
-watcher's call for that user, and only that user's later watchers share it (another user's watch is
-its own call, and fails as before). A feed ends with its upstream (terminal event, deadline, error), or
+(`Last-Event-ID`) shares the job's feed when that feed began at or before its sequence (it holds every later
+event exactly), otherwise a feed that starts there, which the orchestrator answers with exactly the
+missed events. Feeds are keyed by (user, job): the orchestrator authorised the first watcher's call for
+that user, and only that user's later watchers share it (another user's watch is its own call, and fails
+as before). A feed ends with its upstream (terminal event, deadline, error), or
 when its last watcher leaves.
 """
 
@@ -110,7 +111,22 @@ class FeedHub:
     def __len__(self) -> int:
         return len(self._feeds)
 
-    def join(self, stub: Any, subject: str, job_id: str, metadata: Any, timeout: float, *, after: int = 0) -> JobFeed:
+    async def join(
+        self, stub: Any, subject: str, job_id: str, metadata: Any, timeout: float, *, after: int = 0
+    ) -> JobFeed:
+        """The (user, job)'s feed for a watcher after sequence `after` (0: from the current state)."""
+        shared = self._feeds.get((subject, job_id, 0))
+        if after and shared is not None and not shared.done:
+            # The job's feed serves a resuming watcher exactly when it began at or before `after`.
+            shared.watchers += 1
+            try:
+                await shared.started()
+            except BaseException:
+                shared.leave()
+                raise
+            if shared.frames and shared.frames[0][0] <= after:
+                return shared
+            shared.leave()
         key = (subject, job_id, after)
         feed = self._feeds.get(key)
         if feed is None or feed.done:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client.multiprocess import MultiProcessCollector
 
 HTTP_REQUESTS = Counter(
     "http_requests_total", "HTTP requests handled, by route template, method and status.", ["route", "method", "status"]
@@ -24,12 +25,23 @@ class MetricsServer:
     """/metrics on its own port (GATEWAY_METRICS_HOST:GATEWAY_METRICS_PORT, 127.0.0.1 by default), never on
     the API port and never routed by the edge proxy. Port 0 turns it off."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, registry: CollectorRegistry | None = None) -> None:
         self._server: WSGIServer | None = None
         self.port = 0
         if port:
-            self._server, _ = start_http_server(port, addr=host)
+            if registry is None:
+                self._server, _ = start_http_server(port, addr=host)
+            else:
+                self._server, _ = start_http_server(port, addr=host, registry=registry)
             self.port = int(self._server.server_port)
+
+    @classmethod
+    def of_workers(cls, host: str, port: int, directory: str) -> MetricsServer:
+        """The main process's server when several worker processes serve the API: each worker writes its
+        metrics under `directory` (PROMETHEUS_MULTIPROC_DIR, set before they start), this sums them up."""
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=directory)
+        return cls(host, port, registry)
 
     def close(self) -> None:
         if self._server is not None:

@@ -278,7 +278,7 @@ class _Watcher:
 
     async def first(self) -> bytes | None:
         """The first event, or None when there is nothing to send; 4xx errors are raised here, before any byte."""
-        feed = self.feed = self.state.feeds.join(
+        feed = self.feed = await self.state.feeds.join(
             self.state.clients.analysis,
             self.caller.subject,
             self.job_id,
