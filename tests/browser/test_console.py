@@ -13,11 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
 
 from tests.browser.conftest import DATA, Browser
-from tests.fixtures.suite import DEMO, Flow, Gateway, gateway_settings, running_gateway
-from yousync_platform.db import create_engine
+from tests.fixtures.suite import DEMO, Flow, Gateway, clear_analysis_tables, gateway_settings, running_gateway
 
 LINE = "To be, or not to be, that is the question."
 SCENE = "To be, or not to be"
@@ -35,10 +33,7 @@ async def demo(flow: Flow) -> None:
 @pytest.fixture(autouse=True)
 async def clean_takes(postgres_url: str) -> AsyncIterator[None]:
     yield
-    engine = create_engine(postgres_url)
-    async with engine.begin() as conn:
-        await conn.execute(text("TRUNCATE analysis.takes, analysis.jobs, analysis.results, analysis.outbox CASCADE"))
-    await engine.dispose()
+    await clear_analysis_tables(postgres_url)
 
 
 async def line_id(gateway: Gateway) -> int:

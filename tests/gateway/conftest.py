@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
 
 from tests.fixtures.suite import (
     GATEWAY_MAX_UPLOAD,
@@ -21,12 +20,12 @@ from tests.fixtures.suite import (
     WEBHOOK_SECRET,
     Flow,
     Gateway,
+    clear_analysis_tables,
     dispatcher_paused,
     gateway_settings,
     running_gateway,
     take,
 )
-from yousync_platform.db import create_engine
 
 __all__ = [
     "GATEWAY_MAX_UPLOAD",
@@ -47,10 +46,7 @@ async def clean_gateway_analysis(request: pytest.FixtureRequest, postgres_url: s
     yield
     if "flow" not in request.fixturenames and "gateway" not in request.fixturenames:
         return
-    engine = create_engine(postgres_url)
-    async with engine.begin() as conn:
-        await conn.execute(text("TRUNCATE analysis.takes, analysis.jobs, analysis.results, analysis.outbox CASCADE"))
-    await engine.dispose()
+    await clear_analysis_tables(postgres_url)
 
 
 # ---------------------------------------------------------------- a browser's EventSource, in miniature

@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import text
 
-from tests.fixtures.suite import Gateway
-from yousync_platform.db import create_engine
+from tests.fixtures.suite import Gateway, clear_analysis_tables
 
 
 @pytest.fixture(autouse=True)
@@ -23,10 +21,7 @@ async def clean_analysis_after(request: pytest.FixtureRequest, postgres_url: str
     yield
     if "gateway" not in request.fixturenames:
         return
-    engine = create_engine(postgres_url)
-    async with engine.begin() as conn:
-        await conn.execute(text("TRUNCATE analysis.takes, analysis.jobs, analysis.results, analysis.outbox CASCADE"))
-    await engine.dispose()
+    await clear_analysis_tables(postgres_url)
 
 
 @dataclass
