@@ -64,10 +64,17 @@ async def test_token_answers_and_authenticated_answers_are_not_stored(gateway: G
     refreshed = await http.post("/api/auth/refresh", json={"refresh_token": session["refresh_token"]})
     assert refreshed.status_code == 200 and refreshed.headers["cache-control"] == "no-store"
     auth = {"Authorization": f"Bearer {refreshed.json()['access_token']}"}
-    for path in ("/api/auth/me", "/api/mypage/overview", "/api/mypage/takes", "/api/scripts"):
+    for path in ("/api/auth/me", "/api/mypage/overview", "/api/mypage/takes"):
         response = await http.get(path, headers=auth)
         assert response.status_code == 200, (path, response.text)
         assert response.headers["cache-control"] == "no-store", path
+    # A public catalog read is the same answer for everyone, signed in or not: it says so (`public`), and a
+    # shared cache may keep it (tests/gateway/test_caching.py); it carries nothing of the caller's.
+    public = await http.get("/api/scripts", headers=auth)
+    anonymous = await http.get("/api/scripts")
+    assert public.status_code == anonymous.status_code == 200
+    assert public.headers["cache-control"].startswith("public,")
+    assert public.content == anonymous.content
     # Failed token exchanges are not stored either.
     refused = await http.post("/api/auth/refresh", json={"refresh_token": session["refresh_token"] + "x"})
     assert refused.headers["cache-control"] == "no-store"
