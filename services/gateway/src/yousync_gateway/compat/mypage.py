@@ -16,7 +16,6 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel
 
 from yousync.analysis.v1 import analysis_pb2
-from yousync.auth.v1 import auth_pb2
 from yousync.catalog.v1 import catalog_pb2
 from yousync_gateway import convert
 from yousync_gateway.compat.analysis import pitch_envelope
@@ -24,6 +23,7 @@ from yousync_gateway.compat.auth import PREFIX, TAG
 from yousync_gateway.deps import Caller, CallerDep, GatewayState, State
 from yousync_gateway.errors import COMMON_ERRORS, errors
 from yousync_gateway.routes.catalog import MAX_ID
+from yousync_gateway.routes.mypage import overview_sources
 
 router = APIRouter(prefix=f"{PREFIX}/mypage", tags=[TAG], responses=COMMON_ERRORS)
 
@@ -153,13 +153,7 @@ async def _bookmarked_clips(
     responses=errors(401),
 )
 async def overview(caller: CallerDep, state: State) -> dict[str, Any]:
-    md = caller.metadata
-    me, mine, bookmarks, takes = await asyncio.gather(
-        state.clients.auth.GetMe(auth_pb2.GetMeRequest(), metadata=md),
-        state.clients.analysis.GetMyOverview(analysis_pb2.GetMyOverviewRequest(), metadata=md),
-        state.clients.catalog.ListBookmarks(catalog_pb2.ListBookmarksRequest(page_size=100), metadata=md),
-        state.clients.analysis.ListMyTakes(analysis_pb2.ListMyTakesRequest(page_size=100), metadata=md),
-    )
+    me, mine, bookmarks, takes = await overview_sources(caller, state)
     # Takes, newest first → clips in order of their latest take, with the lines recorded in each.
     recent: dict[int, tuple[analysis_pb2.Take, set[int]]] = {}
     for take in takes.takes:

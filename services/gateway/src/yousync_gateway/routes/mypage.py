@@ -11,7 +11,7 @@ from yousync.analysis.v1 import analysis_pb2
 from yousync.auth.v1 import auth_pb2
 from yousync.catalog.v1 import catalog_pb2
 from yousync_gateway import convert, schemas
-from yousync_gateway.deps import CallerDep, State
+from yousync_gateway.deps import Caller, CallerDep, GatewayState, State
 from yousync_gateway.errors import COMMON_ERRORS, errors
 from yousync_gateway.routes.analysis import JOB_ID
 from yousync_gateway.routes.catalog import MAX_ID, TEXT
@@ -136,6 +136,18 @@ async def my_dubbed_tokens(caller: CallerDep, state: State) -> list[dict[str, An
     return convert.dubbed_tokens(result.takes)
 
 
+async def overview_sources(caller: Caller, state: GatewayState) -> tuple[Any, Any, Any, Any]:
+    """What a my-page overview is made of, asked for at once: the user, the orchestrator's overview, the
+    bookmarks and the latest takes (both surfaces, /api and /compat/api, build theirs from these)."""
+    md = caller.metadata
+    return await asyncio.gather(
+        state.clients.auth.GetMe(auth_pb2.GetMeRequest(), metadata=md),
+        state.clients.analysis.GetMyOverview(analysis_pb2.GetMyOverviewRequest(), metadata=md),
+        state.clients.catalog.ListBookmarks(catalog_pb2.ListBookmarksRequest(page_size=100), metadata=md),
+        state.clients.analysis.ListMyTakes(analysis_pb2.ListMyTakesRequest(page_size=100), metadata=md),
+    )
+
+
 @router.get(
     "/overview",
     response_model=schemas.Overview,
@@ -143,13 +155,7 @@ async def my_dubbed_tokens(caller: CallerDep, state: State) -> list[dict[str, An
     responses=errors(401),
 )
 async def overview(caller: CallerDep, state: State) -> dict[str, Any]:
-    md = caller.metadata
-    me, mine, bookmarks, takes = await asyncio.gather(
-        state.clients.auth.GetMe(auth_pb2.GetMeRequest(), metadata=md),
-        state.clients.analysis.GetMyOverview(analysis_pb2.GetMyOverviewRequest(), metadata=md),
-        state.clients.catalog.ListBookmarks(catalog_pb2.ListBookmarksRequest(page_size=100), metadata=md),
-        state.clients.analysis.ListMyTakes(analysis_pb2.ListMyTakesRequest(page_size=100), metadata=md),
-    )
+    me, mine, bookmarks, takes = await overview_sources(caller, state)
 
     def stats(s: analysis_pb2.ScoreStats) -> dict[str, float]:
         return {"average": s.average, "best": s.best}
