@@ -147,7 +147,10 @@ async def test_record_score_and_review(browser: Browser, gateway: Gateway, demo:
     assert out["progress"] and max(out["progress"]) == 100, out["progress"]  # type: ignore[type-var,arg-type]
     assert out["level"] > 0  # type: ignore[operator]
     scores = out["scores"]
-    assert isinstance(scores, dict) and {"score-overall", "score-pronunciation", "score-intonation"} <= set(scores)
+    assert isinstance(scores, dict)
+    # Every dimension the analyzer scores, completeness (sent as a 0–1 share) shown on 100 like the rest.
+    shown = {"score-overall", "score-pronunciation", "score-intonation", "score-expressiveness", "score-timing"}
+    assert shown | {"score-completeness"} <= set(scores), scores
     assert all(v.endswith("/100") and 0 <= int(v.removesuffix("/100")) <= 100 for v in scores.values()), scores
     words = out["words"]
     assert isinstance(words, list) and len(words) == 10, words

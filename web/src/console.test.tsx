@@ -82,7 +82,7 @@ const base: AnalysisResult = {
 describe("the result", () => {
   it("shows every score with its meaning, and completeness when the analyzer sends it", () => {
     const { container } = render(
-      <ResultView result={{ ...base, scores: { completeness: 75 } }} actorAudio={null} takeAudio={null} />,
+      <ResultView result={{ ...base, completeness: 0.75 }} actorAudio={null} takeAudio={null} />,
     );
     const labels = [...container.querySelectorAll(".score dt")].map((e) => e.textContent);
     expect(labels).toEqual(["Overall", "Pronunciation", "Intonation", "Expressiveness", "Timing", "Completeness"]);
@@ -111,7 +111,8 @@ describe("the result", () => {
   });
 
   it("reads scores from every place they may be", () => {
-    expect(scoresOf({ ...base, completeness_score: 50 })).toMatchObject({ overall: 77, completeness: 50 });
+    expect(scoresOf({ ...base, completeness: 0.5 })).toMatchObject({ overall: 77, completeness: 50 });
+    expect(scoresOf({ ...base, scores: { completeness: 0.75 } })).toMatchObject({ completeness: 75 });
     expect(wordClass({ word: "x", status: "OK", score: 59 })).toBe("w weak");
     expect(describeMiscue({ type: "INSERTION", recognized: "um" })).toBe("You added “um”.");
   });

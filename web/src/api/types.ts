@@ -178,7 +178,8 @@ export interface AnalysisResult {
   emotion_score: number | null;
   timing_score: number | null;
   overall_score: number | null;
-  completeness_score?: number | null;
+  /** 0–1: the share of the line's words spoken (every other score is 0–100). */
+  completeness?: number | null;
   verdict: string | null;
   detailed_feedback: DetailedFeedback | null;
   error: { reason: string; message: string } | null;
@@ -205,7 +206,8 @@ export interface Scores {
   expressiveness: number;
   timing: number;
   overall: number;
-  completeness?: number;
+  /** 0–1, unlike the others. */
+  completeness?: number | null;
 }
 
 export interface Take {

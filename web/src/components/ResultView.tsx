@@ -61,10 +61,12 @@ export function scoresOf(result: AnalysisResult): Record<string, number> {
   put("intonation", result.intonation_score);
   put("expressiveness", result.emotion_score);
   put("timing", result.timing_score);
-  put("completeness", result.completeness_score);
   for (const source of [result.scores, result.detailed_feedback?.scores]) {
-    if (source) for (const [k, v] of Object.entries(source)) if (!(k in out)) put(k, v);
+    if (source) for (const [k, v] of Object.entries(source)) if (!(k in out) && k !== "completeness") put(k, v);
   }
+  // Completeness comes as a share (0–1); shown like the others, on 100.
+  const share = result.completeness ?? result.scores?.completeness ?? result.detailed_feedback?.scores?.completeness;
+  if (typeof share === "number") put("completeness", Math.round(share * 1000) / 10);
   return out;
 }
 
