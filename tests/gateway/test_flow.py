@@ -99,6 +99,8 @@ async def test_browser_flow(gateway: Gateway, lines: dict[str, int]) -> None:
     # My page.
     takes = (await gateway.http.get("/api/mypage/takes", headers=headers)).json()["takes"]
     assert [t["job_id"] for t in takes] == [job_id] and takes[0]["scores"]["overall"] > 50
+    # The take's completeness (a 0-1 share), the same as its result's.
+    assert takes[0]["scores"]["completeness"] == body["completeness"] and 0.6 <= body["completeness"] <= 1
     audio = await gateway.http.get(f"/api/mypage/takes/{takes[0]['id']}/audio", headers=headers)
     assert audio.status_code == 200 and audio.json()["url"]
     overview = await gateway.http.get("/api/mypage/overview", headers=headers)

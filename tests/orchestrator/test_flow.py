@@ -184,6 +184,9 @@ async def test_my_page_lists_takes_and_overview(flow: Flow, lines: dict[str, int
     for listed in page1.takes:
         result = await flow.stub.GetResult(analysis_pb2.GetResultRequest(job_id=listed.job_id), metadata=user)
         assert listed.duration_seconds == result.analysis.quality.duration_seconds > 0
+        # Completeness is stored with the other scores (the list does not read the whole analysis).
+        assert 0.6 <= listed.scores.completeness <= 1.0
+        assert listed.scores.completeness == result.analysis.scores.completeness
     only_frankly = await flow.stub.ListMyTakes(
         analysis_pb2.ListMyTakesRequest(token_id=lines["frankly"]), metadata=user
     )

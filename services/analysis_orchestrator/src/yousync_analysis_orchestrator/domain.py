@@ -65,6 +65,8 @@ class Scores:
     expressiveness: float
     timing: float
     overall: float
+    # 0-1: the share of the line's words spoken (None for results stored before it was kept).
+    completeness: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

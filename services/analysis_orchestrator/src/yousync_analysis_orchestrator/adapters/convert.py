@@ -73,6 +73,7 @@ def scores_pb(scores: Scores | None) -> analyzer_pb2.Scores | None:
         expressiveness=scores.expressiveness,
         timing=scores.timing,
         overall=scores.overall,
+        completeness=scores.completeness or 0.0,
     )
 
 
@@ -80,7 +81,7 @@ def scores_of(result: analyzer_pb2.AnalysisResult) -> Scores | None:
     if result.verdict != analyzer_pb2.VERDICT_SCORED:
         return None
     s = result.scores
-    return Scores(s.pronunciation, s.intonation, s.expressiveness, s.timing, s.overall)
+    return Scores(s.pronunciation, s.intonation, s.expressiveness, s.timing, s.overall, s.completeness)
 
 
 def analysis_of(result: analyzer_pb2.AnalysisResult) -> Analysis:

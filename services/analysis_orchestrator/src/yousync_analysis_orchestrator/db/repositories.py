@@ -39,6 +39,8 @@ from yousync_analysis_orchestrator.domain import (
 
 OUTBOX_CHANNEL = "analysis_outbox"
 SCORE_COLUMNS = ("pronunciation", "intonation", "expressiveness", "timing", "overall")
+# Stored with the scores but not averaged in the overview (a 0-1 share, unlike the 0-100 scores).
+STORED_SCORE_COLUMNS = (*SCORE_COLUMNS, "completeness")
 # Namespace of the per-user advisory lock taken by uploads (the other key is a hash of the user id).
 USER_LOCK_NAMESPACE = 0x41_4E_41  # "ANA"
 
@@ -73,7 +75,7 @@ def _job(row: JobRow) -> Job:
 def _scores(row: Any) -> Scores | None:
     if row.overall is None:
         return None
-    return Scores(row.pronunciation, row.intonation, row.expressiveness, row.timing, row.overall)
+    return Scores(row.pronunciation, row.intonation, row.expressiveness, row.timing, row.overall, row.completeness)
 
 
 def _result(row: ResultRow, job: JobRow | Job) -> Result:
@@ -167,7 +169,7 @@ class Takes:
                 JobRow.state,
                 ResultRow.verdict,
                 ResultRow.duration_seconds.label("result_duration"),
-                *(getattr(ResultRow, c) for c in SCORE_COLUMNS),
+                *(getattr(ResultRow, c) for c in STORED_SCORE_COLUMNS),
             )
             .join(JobRow, JobRow.take_id == TakeRow.id)
             .outerjoin(ResultRow, ResultRow.job_id == JobRow.id)
@@ -348,7 +350,7 @@ class Jobs:
                 verdict=analysis.verdict,
                 analysis=analysis.raw,
                 duration_seconds=analysis.duration_seconds,
-                **({c: getattr(scores, c) for c in SCORE_COLUMNS} if scores else {}),
+                **({c: getattr(scores, c) for c in STORED_SCORE_COLUMNS} if scores else {}),
             )
             .returning(ResultRow)
         )
