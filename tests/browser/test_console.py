@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import statistics
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -126,6 +127,9 @@ async def test_record_score_and_review(browser: Browser, gateway: Gateway, demo:
         b.find("[data-testid=take-row]")
         assert LINE in b.find("[data-testid=takes]").text
         b.find("[data-testid=progress-chart] canvas", timeout=15)
+        axis = b.find("[data-testid=progress-chart] [data-x-min]")
+        x_range = (float(axis.get_attribute("data-x-min")), float(axis.get_attribute("data-x-max")))
+        chip = b.find("[data-testid=take-row] [data-testid=take-completeness]").text
         b.click("▶ Play")
         b.find("[data-testid=take-row] audio")
         b.shot("08-my-page", height=2200)
@@ -141,6 +145,8 @@ async def test_record_score_and_review(browser: Browser, gateway: Gateway, demo:
             "words": word_classes,
             "stored": stored,
             "level": level,
+            "x_range": x_range,
+            "chip": chip,
         }
 
     out = await asyncio.to_thread(scenario, browser)
@@ -156,6 +162,13 @@ async def test_record_score_and_review(browser: Browser, gateway: Gateway, demo:
     assert isinstance(words, list) and len(words) == 10, words
     assert all(any(c in w for c in ("good", "fair", "weak", "mispronounced", "omitted")) for w in words), words
     assert out["stored"] is None
+    # Every take is in this week: the date axis spans a few weeks around it, not years, with the point inside.
+    lo, hi = out["x_range"]  # type: ignore[misc]
+    week = time.time() // 86400 * 86400 - ((time.gmtime().tm_wday) * 86400)
+    assert hi - lo <= 35 * 86400, f"date axis spans {(hi - lo) / 86400:.0f} days"
+    assert lo + 3 * 86400 < week < hi - 86400, (lo, week, hi)
+    # The take's chips include completeness, on 100 like the result's card.
+    assert out["chip"] == f"Completeness {scores['score-completeness'].removesuffix('/100')}", out["chip"]
     print(f"\nconsole: stop → result rendered {out['latency']} ms (includes the Send click)")
 
 

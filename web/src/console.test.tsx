@@ -2,11 +2,11 @@ import { describe, expect, it } from "vitest";
 import { render } from "@testing-library/react";
 import { humanMessage } from "./api/client";
 import type { AnalysisResult } from "./api/types";
-import { align } from "./lib/chartData";
+import { align, dateRange } from "./lib/chartData";
 import { currentWord } from "./components/WordsPlayer";
 import { describeMiscue, ResultView, scoresOf, wordClass } from "./components/ResultView";
 import { extensionOf, pickMimeType } from "./components/Recorder";
-import { weekStart, weeklySeries } from "./pages/MyPage";
+import { TakeScores, weekStart, weeklySeries } from "./pages/MyPage";
 import type { Take } from "./api/types";
 
 describe("errors a person understands", () => {
@@ -56,6 +56,41 @@ describe("charts and playback", () => {
     expect(series[0].label).toBe("Overall");
     expect(series[0].points).toEqual([[weekStart("2026-11-02T00:00:00Z"), 70], [weekStart("2026-11-09T00:00:00Z"), 90]]);
     expect(new Date(weekStart("2026-11-04T10:00:00Z") * 1000).toISOString()).toBe("2026-11-02T00:00:00.000Z");
+  });
+
+  it("keeps a single week inside a short date axis", () => {
+    const DAY = 86_400;
+    const week = weekStart("2026-11-25T10:00:00Z");
+    const [lo, hi] = dateRange(week, week);
+    // Weeks, not the 1000 days uPlot gives one time point (its min … min + 86400 / 1e-3).
+    expect(hi - lo).toBeLessThanOrEqual(21 * DAY);
+    expect(lo).toBeLessThan(week - 7 * DAY);
+    expect(hi).toBeGreaterThan(week);
+    // Many weeks: the data's own span, a day before and a few after.
+    expect(dateRange(week - 70 * DAY, week)).toEqual([week - 71 * DAY, week + 3 * DAY]);
+    // No data: still a finite, short range.
+    const [a, b] = dateRange(undefined, undefined);
+    expect(Number.isFinite(a) && b - a).toBe(17 * DAY);
+  });
+
+  it("shows a take's completeness on 100 beside its scores, and nothing when it was not recorded", () => {
+    const take: Take = {
+      id: "t", token_id: 1, script_id: 1, job_id: "j", status: "completed", state: "completed",
+      format: "webm", size_bytes: 1, duration_seconds: 1, verdict: "scored", token_text: "", script_title: "",
+      created_at: "2026-11-25T10:00:00Z",
+      scores: { overall: 70, pronunciation: 50, intonation: 60, expressiveness: 70, timing: 80, completeness: 0.8 },
+    };
+    const { container, unmount } = render(<TakeScores take={take} />);
+    const chip = container.querySelector("[data-testid=take-completeness]");
+    expect(chip?.textContent).toBe("Completeness 80");
+    expect(chip?.className).toContain("good");
+    expect([...container.querySelectorAll(".pill")].map((p) => p.textContent)).toEqual([
+      "Overall 70", "Pronunciation 50", "Intonation 60", "Expressiveness 70", "Timing 80", "Completeness 80",
+    ]);
+    unmount();
+    const older = render(<TakeScores take={{ ...take, scores: { ...take.scores!, completeness: null } }} />);
+    expect(older.container.querySelector("[data-testid=take-completeness]")).toBeNull();
+    expect(older.container.querySelectorAll(".pill")).toHaveLength(5);
   });
 });
 

@@ -2,11 +2,9 @@
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import { align, type ChartSeries } from "../lib/chartData";
+import { align, dateRange, type ChartSeries } from "../lib/chartData";
 
 export type { ChartSeries };
-
-const DAY = 86_400;
 
 export interface TimeChartProps {
   series: ChartSeries[];
@@ -37,9 +35,12 @@ export default function TimeChart(props: TimeChartProps) {
       scales: {
         x: {
           time: !!props.dates,
-          // Dates: at least a week either side, so that one week's point is not lost on a huge axis.
+          // Dates: from the data itself (uPlot widens a single time point to 1000 days before calling this).
           range: props.dates
-            ? (_u, min, max) => [Math.min(min, max - 14 * DAY) - DAY, max + 3 * DAY]
+            ? (u) => {
+                const xs = u.data[0];
+                return dateRange(xs[0], xs[xs.length - 1]);
+              }
             : (_u, min, max) => [Math.min(0, min), max],
         },
       },
@@ -61,6 +62,14 @@ export default function TimeChart(props: TimeChartProps) {
       legend: { show: props.series.length > 1 },
       cursor: { drag: { x: false, y: false } },
       hooks: {
+        // The drawn x range, readable by tests (the axis labels are on the canvas).
+        setScale: [
+          (u, key) => {
+            if (key !== "x") return;
+            el.dataset.xMin = String(u.scales.x.min);
+            el.dataset.xMax = String(u.scales.x.max);
+          },
+        ],
         draw: [
           (u) => {
             const at = marker.current;
@@ -80,6 +89,8 @@ export default function TimeChart(props: TimeChartProps) {
       },
     };
     const chart = new uPlot(options, align(props.series), el);
+    el.dataset.xMin = String(chart.scales.x.min);
+    el.dataset.xMax = String(chart.scales.x.max);
     plot.current = chart;
     const observer = new ResizeObserver(() => chart.setSize({ width: Math.max(280, el.clientWidth), height }));
     observer.observe(el);

@@ -20,3 +20,19 @@ export function align(series: ChartSeries[]): uPlot.AlignedData {
   return [xs, ...ys] as uPlot.AlignedData;
 }
 
+
+const DAY = 86_400;
+
+/**
+ * The x range of a date chart (epoch seconds) from its data's first and last x: at least two weeks
+ * before the last point and a few days after it, so that a single week is a point inside a short axis.
+ * uPlot's own range for one time point is min … min + 1000 days (its `86400 / ms` with ms = 1e-3),
+ * so this range must be computed from the data, not from the min/max uPlot passes in.
+ */
+export function dateRange(first: number | null | undefined, last: number | null | undefined): [number, number] {
+  if (first == null || last == null || !Number.isFinite(first) || !Number.isFinite(last)) {
+    const now = Math.floor(Date.now() / 1000);
+    return [now - 14 * DAY, now + 3 * DAY];
+  }
+  return [Math.min(first, last - 14 * DAY) - DAY, last + 3 * DAY];
+}

@@ -187,7 +187,6 @@ function TakeRow({ take, onDelete, deleting }: { take: Take; onDelete: () => voi
       setError(e);
     }
   };
-  const s = take.scores;
   return (
     <li className="take-row" data-testid="take-row">
       <div className="take-head">
@@ -199,21 +198,7 @@ function TakeRow({ take, onDelete, deleting }: { take: Take; onDelete: () => voi
           {take.duration_seconds > 0 && <> · {seconds(take.duration_seconds)}</>}
         </span>
       </div>
-      <div className="take-scores">
-        {take.status === "processing" ? (
-          <span className="muted">analysing…</span>
-        ) : take.status === "failed" ? (
-          <span className="muted">couldn't be analysed</span>
-        ) : take.verdict === "rerecord" ? (
-          <span className="muted">re-record asked</span>
-        ) : s ? (
-          DIMENSIONS.map((d) => (
-            <span key={d.key} className={`pill ${band(s[d.key])}`} title={d.label}>
-              {d.label} {score(s[d.key])}
-            </span>
-          ))
-        ) : null}
-      </div>
+      <TakeScores take={take} />
       <div className="row wrap">
         {audio ? (
           <audio src={audio} controls autoPlay aria-label={`Take of “${take.token_text}”`} />
@@ -246,6 +231,39 @@ function TakeRow({ take, onDelete, deleting }: { take: Take; onDelete: () => voi
         </p>
       )}
     </li>
+  );
+}
+
+/** A take's score chips: every dimension on 100, completeness (a 0–1 share) shown on 100 too. */
+export function TakeScores({ take }: { take: Take }) {
+  const s = take.scores;
+  return (
+    <div className="take-scores">
+      {take.status === "processing" ? (
+        <span className="muted">analysing…</span>
+      ) : take.status === "failed" ? (
+        <span className="muted">couldn't be analysed</span>
+      ) : take.verdict === "rerecord" ? (
+        <span className="muted">re-record asked</span>
+      ) : s ? (
+        <>
+          {DIMENSIONS.map((d) => (
+            <span key={d.key} className={`pill ${band(s[d.key])}`} title={d.label}>
+              {d.label} {score(s[d.key])}
+            </span>
+          ))}
+          {typeof s.completeness === "number" && (
+            <span
+              className={`pill ${band(s.completeness * 100)}`}
+              title="Completeness: the share of the line's words you said"
+              data-testid="take-completeness"
+            >
+              Completeness {score(s.completeness * 100)}
+            </span>
+          )}
+        </>
+      ) : null}
+    </div>
   );
 }
 
