@@ -296,6 +296,7 @@ class FakeLive:
         self.queues: dict[str, list[asyncio.Queue[JobEvent]]] = {}
         self.published: list[JobEvent] = []
         self.drop: set[int] = set()  # sequences "lost" on the way
+        self.sent_now: list[tuple[str, bytes, str]] = []  # outbox rows sent at once after their commit
 
     async def publish(self, event: JobEvent) -> None:
         self.published.append(event)
@@ -303,6 +304,9 @@ class FakeLive:
             return
         for queue in self.queues.get(event.job_id, []):
             queue.put_nowait(event)
+
+    def publish_now(self, subject: str, payload: bytes, msg_id: str) -> None:
+        self.sent_now.append((subject, payload, msg_id))
 
     @contextlib.contextmanager
     def listen(self, job_id: str) -> Iterator[asyncio.Queue[JobEvent]]:

@@ -13,7 +13,15 @@ import pytest
 
 from tests.orchestrator.unit.audio import ogg_claiming, wav
 from tests.orchestrator.unit.conftest import SECRET, World, make_world
-from yousync_analysis_orchestrator.domain import Analysis, JobEvent, JobState, Scores, Stage, webhook_signature
+from yousync_analysis_orchestrator.domain import (
+    Analysis,
+    JobEvent,
+    JobState,
+    Scores,
+    Stage,
+    event_message_id,
+    webhook_signature,
+)
 from yousync_analysis_orchestrator.service import UploadRequest
 from yousync_platform.errors import (
     AlreadyExists,
@@ -140,6 +148,24 @@ async def test_a_job_ends_exactly_once(world: World) -> None:
     subjects = [subject for subject, _, _ in world.store.outbox]
     assert subjects.count("analysis.events.take_completed") == 1
     assert [e.sequence for e in world.store.events[job.id].values()] == [1, 2, 3, 4]
+
+
+async def test_the_dispatch_and_the_last_event_are_sent_at_once_with_their_outbox_ids(world: World) -> None:
+    """Latency: neither waits for the relay; the relay's copy has the same message id (JetStream keeps one)."""
+    job = (await world.service.upload(request(), chunks(wav(1)))).job
+    assert world.live.sent_now == [(s, p, str(i)) for s, p, i in world.store.outbox]
+    assert [s for s, _, _ in world.live.sent_now] == ["analysis.jobs.dispatch"]
+    await world.service.start(job.id)
+    await world.service.complete(job.id, ANALYSIS)
+    terminal = [row for row in world.store.outbox if row[0] == f"analysis.job.{job.id}.events"]
+    assert len(terminal) == 1 and world.live.sent_now[1:] == [(s, p, str(i)) for s, p, i in terminal]
+    assert terminal[0][2] == event_message_id(job.id, 3)
+    # A failed job's last event too; a job already ended sends nothing.
+    other = (await world.service.upload(request(), chunks(wav(1)))).job
+    await world.service.fail(other.id, "X", "broken")
+    assert world.live.sent_now[-1][0] == f"analysis.job.{other.id}.events"
+    sent = len(world.live.sent_now)
+    assert await world.service.fail(other.id, "X", "again") is None and len(world.live.sent_now) == sent
 
 
 async def run_job(world: World, steps: int = 5) -> str:

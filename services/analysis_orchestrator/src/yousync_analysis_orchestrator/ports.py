@@ -144,6 +144,11 @@ class EventPublisher(Protocol):
     async def publish(self, event: JobEvent) -> None:
         """Best effort: the database already holds the event."""
 
+    def publish_now(self, subject: str, payload: bytes, msg_id: str) -> None:
+        """An outbox row just committed, sent at once without waiting (latency: the relay's wake-up and
+        read are not on the way). Best effort: the relay still publishes the row with the same message
+        id, and JetStream drops whichever copy comes second."""
+
 
 class EventListener(Protocol):
     """Job events as they happen, for the watchers of this process."""

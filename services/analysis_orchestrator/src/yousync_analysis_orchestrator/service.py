@@ -278,8 +278,10 @@ class AnalysisService:
             assert job is not None
             queued = JobEvent(job.id, job.last_sequence, JobState.QUEUED, Stage.QUEUED, 0, "queued", job.created_at)
             await uow.events.add(queued, keep=self.caps.events_kept)
-            await uow.outbox.add(DISPATCH, self._codec.job_event(queued))
+            dispatch = self._codec.job_event(queued)
+            dispatch_id = await uow.outbox.add(DISPATCH, dispatch)
             await uow.commit()
+        self._publish_now([(DISPATCH, dispatch, dispatch_id)])
         return Upload(job)
 
     # --- the job's life -----------------------------------------------------------------------
@@ -323,10 +325,23 @@ class AnalysisService:
     async def requeue(self, job_id: str, why: str) -> JobEvent | None:
         return await self._advance(job_id, JobState.QUEUED, Stage.QUEUED, 0, f"waiting to retry: {why}")
 
+    def _publish_now(self, rows: list[tuple[str, bytes, uuid.UUID]]) -> None:
+        """Committed outbox rows on the way to a waiting person (the dispatch, a job's last event)."""
+        if self._publisher is not None:
+            for subject, payload, event_id in rows:
+                self._publisher.publish_now(subject, payload, str(event_id))
+
     async def _finish(
-        self, uow: UnitOfWork, job_id: str, *, analysis: Analysis | None = None, failure: tuple[str, str] | None = None
+        self,
+        uow: UnitOfWork,
+        job_id: str,
+        *,
+        analysis: Analysis | None = None,
+        failure: tuple[str, str] | None = None,
+        send_now: list[tuple[str, bytes, uuid.UUID]] | None = None,
     ) -> Job | None:
-        """Make the job terminal with its result (COMPLETED) or failure, in the caller's transaction."""
+        """Make the job terminal with its result (COMPLETED) or failure, in the caller's transaction; the
+        terminal job event's outbox row is added to `send_now` (sent by the caller after its commit)."""
         if analysis is not None:
             target = JobState.COMPLETED
             message = "analysis complete" if analysis.scored else "please record again"
@@ -366,20 +381,27 @@ class AnalysisService:
             await uow.outbox.add(
                 TAKE_COMPLETED, self._codec.take_completed(completed_id, job, event, analysis), completed_id
             )
-        await uow.outbox.add(job_events(job.id), self._codec.job_event(event), event_message_id(job.id, event.sequence))
+        terminal = (job_events(job.id), self._codec.job_event(event), event_message_id(job.id, event.sequence))
+        await uow.outbox.add(*terminal)
+        if send_now is not None:
+            send_now.append(terminal)
         return job
 
     async def complete(self, job_id: str, analysis: Analysis) -> Job | None:
         """Store the result, exactly once per job; None when the job was already terminal."""
+        send_now: list[tuple[str, bytes, uuid.UUID]] = []
         async with self._uow() as uow:
-            job = await self._finish(uow, job_id, analysis=analysis)
+            job = await self._finish(uow, job_id, analysis=analysis, send_now=send_now)
             await uow.commit()
+        self._publish_now(send_now)
         return job
 
     async def fail(self, job_id: str, reason: str, message: str) -> Job | None:
+        send_now: list[tuple[str, bytes, uuid.UUID]] = []
         async with self._uow() as uow:
-            job = await self._finish(uow, job_id, failure=(reason[:64], message[:500]))
+            job = await self._finish(uow, job_id, failure=(reason[:64], message[:500]), send_now=send_now)
             await uow.commit()
+        self._publish_now(send_now)
         return job
 
     async def dead_letter(self, job_id: str, attempts: int, why: str) -> Job | None:

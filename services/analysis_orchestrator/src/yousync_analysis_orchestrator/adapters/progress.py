@@ -31,6 +31,19 @@ log = logging.getLogger(__name__)
 class ProgressPublisher:
     def __init__(self, js: JetStreamContext) -> None:
         self._js = js
+        self._sending: set[asyncio.Task[None]] = set()
+
+    def publish_now(self, subject: str, payload: bytes, msg_id: str) -> None:
+        """Sends in the background: the caller (an upload, the dispatcher) does not wait for JetStream."""
+        task = asyncio.create_task(self._send(subject, payload, msg_id))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _send(self, subject: str, payload: bytes, msg_id: str) -> None:
+        try:
+            await publish(self._js, subject, payload, msg_id=msg_id, timeout=2.0)
+        except Exception:
+            log.info("outbox row not sent at once; the relay sends it", extra={"subject": subject})
 
     async def publish(self, event: JobEvent) -> None:
         """Best effort: the database already holds the event; the terminal one also goes via the outbox."""
