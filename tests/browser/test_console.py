@@ -14,9 +14,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from tests.browser.conftest import DATA, Browser
 from tests.fixtures.suite import DEMO, Flow, Gateway, clear_analysis_tables, gateway_settings, running_gateway
+from yousync_platform.db import create_engine
 
 LINE = "To be, or not to be, that is the question."
 SCENE = "To be, or not to be"
@@ -128,7 +130,7 @@ async def test_record_score_and_review(browser: Browser, gateway: Gateway, demo:
         assert LINE in b.find("[data-testid=takes]").text
         b.find("[data-testid=progress-chart] canvas", timeout=15)
         axis = b.find("[data-testid=progress-chart] [data-x-min]")
-        x_range = (float(axis.get_attribute("data-x-min")), float(axis.get_attribute("data-x-max")))
+        x_range = (float(axis.get_attribute("data-x-min") or "nan"), float(axis.get_attribute("data-x-max") or "nan"))
         chip = b.find("[data-testid=take-row] [data-testid=take-completeness]").text
         b.click("▶ Play")
         b.find("[data-testid=take-row] audio")
@@ -150,7 +152,8 @@ async def test_record_score_and_review(browser: Browser, gateway: Gateway, demo:
         }
 
     out = await asyncio.to_thread(scenario, browser)
-    assert out["progress"] and max(out["progress"]) == 100, out["progress"]  # type: ignore[type-var,arg-type]
+    progress = out["progress"]
+    assert isinstance(progress, list) and progress and max(progress) == 100, progress
     assert out["level"] > 0  # type: ignore[operator]
     scores = out["scores"]
     assert isinstance(scores, dict)
@@ -163,7 +166,9 @@ async def test_record_score_and_review(browser: Browser, gateway: Gateway, demo:
     assert all(any(c in w for c in ("good", "fair", "weak", "mispronounced", "omitted")) for w in words), words
     assert out["stored"] is None
     # Every take is in this week: the date axis spans a few weeks around it, not years, with the point inside.
-    lo, hi = out["x_range"]  # type: ignore[misc]
+    x_range = out["x_range"]
+    assert isinstance(x_range, tuple)
+    lo, hi = x_range
     week = time.time() // 86400 * 86400 - ((time.gmtime().tm_wday) * 86400)
     assert hi - lo <= 35 * 86400, f"date axis spans {(hi - lo) / 86400:.0f} days"
     assert lo + 3 * 86400 < week < hi - 86400, (lo, week, hi)
@@ -172,8 +177,43 @@ async def test_record_score_and_review(browser: Browser, gateway: Gateway, demo:
     print(f"\nconsole: stop → result rendered {out['latency']} ms (includes the Send click)")
 
 
+async def server_steps(postgres_url: str) -> list[dict[str, int]]:
+    """Per job, from the orchestrator's stored events: QUEUED → DISPATCHED (outbox, NATS, dispatcher),
+    DISPATCHED → the analyzer's last progress (its work), → DONE (result stored, last event sent)."""
+    engine = create_engine(postgres_url)
+    try:
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    sa.text(
+                        "SELECT e.job_id, e.stage, e.time FROM analysis.job_events e"
+                        " JOIN analysis.jobs j ON j.id = e.job_id ORDER BY j.created_at, e.sequence"
+                    )
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    jobs: dict[object, dict[str, float]] = {}
+    for job_id, stage, at in rows:  # in sequence order: the last analyzer stage seen is its last progress
+        key = {"QUEUED": "queued", "DISPATCHED": "dispatched", "DONE": "done"}.get(stage, "last_progress")
+        jobs.setdefault(job_id, {})[key] = at.timestamp() * 1000
+    out = []
+    for marks in jobs.values():
+        if {"queued", "dispatched", "last_progress", "done"} <= set(marks):
+            out.append(
+                {
+                    "queued_to_dispatched": round(marks["dispatched"] - marks["queued"]),
+                    "dispatched_to_last_progress": round(marks["last_progress"] - marks["dispatched"]),
+                    "last_progress_to_done": round(marks["done"] - marks["last_progress"]),
+                }
+            )
+    return out
+
+
 @pytest.mark.timeout(300)
-async def test_latency_from_last_sample_to_result(browser: Browser, gateway: Gateway, demo: None) -> None:
+async def test_latency_from_last_sample_to_result(
+    browser: Browser, gateway: Gateway, demo: None, postgres_url: str
+) -> None:
     """Five 5 s takes sent as soon as they stop: p50 of the last recorded sample → result rendered."""
     token_id = await line_id(gateway)
 
@@ -207,6 +247,7 @@ async def test_latency_from_last_sample_to_result(browser: Browser, gateway: Gat
                 "ms": [round(x) for x in latencies],
                 "p50_ms": round(p50),
                 "steps_ms": steps,
+                "server_ms": await server_steps(postgres_url),
             }
         )
     )
