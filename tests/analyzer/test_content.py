@@ -124,3 +124,80 @@ def test_the_actor_is_restricted_to_the_words_spoken() -> None:
     assert spoken(ref, {0, 1, 2, 3}) is ref
     part = spoken(ref, {0, 1})
     assert [w.index for w in part.words] == [0, 1] and part.speech_start == 0.28 and abs(part.speech_end - 0.85) < 1e-9
+
+
+def test_nothing_heard_reads_as_every_word_omitted() -> None:
+    line = tuple(f"w{i}" for i in range(14))
+    r = read(line, [("AH",)] * 14, [])
+    assert [s.kind for s in r.slots] == ["omission"] * 14 and not r.insertions
+
+
+def test_reduced_vowels_are_close_and_exact_words_anchor_the_reading() -> None:
+    assert phone_distance(("AH",), ("UH",)) <= 0.34 < phone_distance(("AH",), ("OW",))
+    line = ("need", "a", "boat")
+    phones = (("N", "IY", "D"), ("AH",), ("B", "OW", "T"))
+    r = read(line, phones, [HeardWord("need", 0.3, 0.5, phones[0]), HeardWord("*", 0.5, 0.56, ("UH",))])
+    assert [s.kind for s in r.slots] == ["match", "match", "omission"]
+    # "there's no pl…": the exact "no" fills its own slot, not a later one as a substitution
+    line = ("there's", "no", "place", "like", "home")
+    phones = (("DH", "EH", "R", "Z"), ("N", "OW"), ("P", "L", "EY", "S"), ("L", "AY", "K"), ("HH", "OW", "M"))
+    said = [
+        HeardWord("there's", 0.28, 0.49, phones[0]),
+        HeardWord("*", 0.49, 0.54, ("N",)),
+        HeardWord("no", 0.54, 0.72, phones[1]),
+        HeardWord("*", 0.72, 1.09, ("P", "OY", "IH", "P")),
+    ]
+    r = read(line, phones, said)
+    assert [s.kind for s in r.slots[:2]] == ["match", "match"] and r.slots[3].kind == "omission"
+
+
+def test_a_word_fitting_far_worse_than_the_takes_own_words_is_a_substitution() -> None:
+    said = [
+        heard("keep", 0.3, 0.55),
+        heard("your", 0.6, 0.85),
+        heard("*", 0.9, 1.15, ("F", "AE", "M", "L", "IY")),
+        heard("close", 1.2, 1.45),
+    ]
+    r = read(LINE, PHONES, said)
+    scores = dict.fromkeys(range(4), 95.0)  # the aligner accepts the speech for "friends"
+    words = {i: AlignedWord(i, LINE[i], 0.3 + 0.3 * i, 0.55 + 0.3 * i, -8.0) for i in range(4)}
+    words[2] = AlignedWord(2, "friends", 0.9, 1.15, -30.0)  # but 22 per frame worse than the others
+    j = judge(LINE, r, words, [0.25] * 4, scores)
+    (m,) = j.miscues
+    assert m.type is MiscueType.SUBSTITUTION and m.word_index == 2 and j.words[2].status is WordStatus.MISPRONOUNCED
+    words[2] = AlignedWord(2, "friends", 0.9, 1.15, -16.0)  # within the spread of correctly read words
+    assert not judge(LINE, r, words, [0.25] * 4, scores).miscues
+
+
+def test_a_take_cut_inside_its_last_word_has_not_said_it() -> None:
+    said = [heard("keep", 0.3, 0.55), heard("your", 0.6, 0.85), heard("friends", 0.9, 1.15)]
+    partial = heard("*", 1.2, 1.31, ("K", "AH"))  # a vowel, 0.11 s: speech, not an omission by itself
+    r = read(LINE, PHONES, [*said, partial])
+    words = aligned()
+    words[3] = AlignedWord(3, "close", 1.2, 1.31, -40.0)
+    j = judge(LINE, r, words, [0.25] * 4, dict.fromkeys(range(4), 95.0), speech_end=1.31)
+    assert j.words[3].status is WordStatus.OMITTED and j.completeness == 0.75
+    assert j.words[3].miscue is not None and j.words[3].miscue.type is MiscueType.OMISSION
+    # the take goes on after it: not cut
+    j = judge(LINE, r, words, [0.25] * 4, dict.fromkeys(range(4), 95.0), speech_end=2.0)
+    assert j.words[3].status is WordStatus.OK
+    # the recogniser heard the whole word (a short final word is no evidence of a cut)
+    r = read(LINE, PHONES, [*said, heard("close", 1.2, 1.31)])
+    j = judge(LINE, r, words, [0.25] * 4, dict.fromkeys(range(4), 95.0), speech_end=1.31)
+    assert j.words[3].status is WordStatus.OK
+
+
+def test_a_take_that_stops_early_is_judged_on_the_part_it_said() -> None:
+    line = ("there's", "no", "place", "like", "home")
+    phones = (("DH", "EH", "R", "Z"), ("N", "OW"), ("P", "L", "EY", "S"), ("L", "AY", "K"), ("HH", "OW", "M"))
+    said = [
+        HeardWord("there's", 0.28, 0.49, phones[0]),
+        HeardWord("no", 0.54, 0.72, phones[1]),
+        HeardWord("*", 0.72, 1.09, ("P", "OY", "IH", "P")),
+    ]
+    r = read(line, phones, said)
+    words = {i: AlignedWord(i, line[i], 0.28 + 0.25 * i, 0.5 + 0.25 * i, -10.0) for i in range(3)}
+    scores = {0: 99.0, 1: 99.0, 2: 70.0}
+    j = judge(line, r, words, [0.25] * 5, scores)
+    # 2 of 5 words heard, 3 of 5 not OK over the line, but 1 of the 3 it said: a cut take, not another sentence
+    assert j.completeness == 0.6 and j.heard_share == 0.4 and j.flagged_share < 0.4 and j.acceptable

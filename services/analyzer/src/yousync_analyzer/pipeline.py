@@ -42,6 +42,9 @@ from yousync_analyzer.signal import frame_energy_db, pitch_track
 SUPPORTED_LANGUAGES = ("en",)
 # A word starts in sync with the actor when its onset differs by at most this (the original frontend's rule).
 ON_TIME_SECONDS = 0.25
+# Below this estimated SNR (10 dB above the quality gate's TOO_NOISY) the recogniser loses words: a take
+# that fails the content check there is sent back as too noisy, not as another sentence.
+NOISY_CONTENT_SNR_DB = 25.0
 
 _worker_aligner: Aligner | None = None
 
@@ -200,31 +203,30 @@ def judge(state: TakeState, ref: ReferenceAnalysis) -> TakeState:
     expected = [
         (ref_words[i].end - ref_words[i].start) * pace if i in ref_words else 0.0 for i in range(len(state.words))
     ]
-    aligned = {w.index: w for w in take_al.words}
-    scores = {i: word_score(w.frame_score) for i, w in aligned.items()}
     speech = speech_frames(np.asarray(state.energy_db))
-    share: dict[int, float] = {}
-    for i, w in aligned.items():
-        frames = speech[
-            int(w.start / FRAME_SECONDS) : max(int(w.start / FRAME_SECONDS) + 1, int(w.end / FRAME_SECONDS))
-        ]
-        share[i] = float(np.mean(frames)) if len(frames) else 0.0
-    judgement = content.judge(state.words, state.reading, aligned, expected, scores, share)
+
+    def run(aligned: dict[int, AlignedWord]) -> content.Judgement:
+        assert state.reading is not None
+        scores = {i: word_score(w.frame_score) for i, w in aligned.items()}
+        share: dict[int, float] = {}
+        for i, w in aligned.items():
+            lo = int(w.start / FRAME_SECONDS)
+            frames = speech[lo : max(lo + 1, int(w.end / FRAME_SECONDS))]
+            share[i] = float(np.mean(frames)) if len(frames) else 0.0
+        end = state.quality.speech_end if state.quality is not None else None
+        return content.judge(state.words, state.reading, aligned, expected, scores, share, end)
+
+    judgement = run({w.index: w for w in take_al.words})
     if judgement.completeness < 1.0 and state.aligned_by == "line":
-        # words were left out: time the rest without the squeezed stand-ins for the missing ones
+        # words were left out: align and score the rest again without the squeezed stand-ins for the
+        # missing ones (they also spoil their neighbours' scores: "I" before a dropped "love" scored 9)
         present = [w.index for w in judgement.words if w.aligned is not None]
         voiced = (state.quality.speech_start, state.quality.speech_end) if state.quality else None
         x = as_array(state.decoded)
         subset = aligner().align(x, [state.words[i] for i in present], voiced or (0.0, state.decoded.duration))
         if subset is not None:
             words = {present[k]: dataclasses.replace(w, index=present[k]) for k, w in enumerate(subset.words)}
-            judgement = dataclasses.replace(
-                judgement,
-                words=tuple(
-                    dataclasses.replace(w, aligned=words[w.index]) if w.aligned is not None else w
-                    for w in judgement.words
-                ),
-            )
+            judgement = content.rejudge(judgement, run(words))
     return dataclasses.replace(state, judgement=judgement)
 
 
@@ -305,8 +307,11 @@ def score_take(state: TakeState, ref: ReferenceAnalysis, scorers: Scorers) -> An
     if isinstance(pron.detail, PronunciationDetail):
         words, miscues = pron.detail.words, pron.detail.miscues
     if not state.judgement.acceptable:
-        # most of the line is missing, or what was said is another sentence: not a weak take
-        result = rerecord(state, RerecordReason.WRONG_OR_INCOMPLETE_LINE)
+        # most of the line is missing, or what was said is another sentence: not a weak take; in a
+        # noisy take the recogniser loses words, so the fair message is the noise
+        noisy = state.quality.snr_db < NOISY_CONTENT_SNR_DB
+        reason = RerecordReason.TOO_NOISY if noisy else RerecordReason.WRONG_OR_INCOMPLETE_LINE
+        result = rerecord(state, reason)
         return dataclasses.replace(result, words=words, miscues=miscues)
     inton = state.intonation or scorers.intonation.score(ctx)
     expr = scorers.expressiveness.score(ctx)

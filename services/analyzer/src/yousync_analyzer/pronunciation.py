@@ -181,19 +181,23 @@ class Aligner:
         self._recognise.activate_search(name)
         _decode_utterance(self._recognise, _pcm16(x))
         heard: list[HeardWord] = []
-        for seg in self._recognise.seg():
+        for seg in self._recognise.seg() or ():  # None when the search found no path
             word = re.sub(r"\(\d+\)$", "", seg.word)
             start = offset + seg.start_frame * FRAME_SECONDS
             end = offset + (seg.end_frame + 1) * FRAME_SECONDS
-            frame_score = float(seg.ascore) / max(1, seg.end_frame + 1 - seg.start_frame)
+            frames = max(1, seg.end_frame + 1 - seg.start_frame)
+            frame_score = float(seg.ascore) / frames
             if word.startswith(_PHONE_PREFIX):
                 phone = word[len(_PHONE_PREFIX) :].upper()
                 if heard and heard[-1].word == UNKNOWN and start - heard[-1].end < 0.05:
+                    # one unknown word: its phones, and their frame score weighted by duration
                     last = heard[-1]
-                    heard[-1] = HeardWord(UNKNOWN, last.start, end, (*last.phones, phone), last.frame_score)
+                    before = max(1, round((last.end - last.start) / FRAME_SECONDS))
+                    merged = (last.frame_score * before + frame_score * frames) / (before + frames)
+                    heard[-1] = HeardWord(UNKNOWN, last.start, end, (*last.phones, phone), merged)
                 else:
                     heard.append(HeardWord(UNKNOWN, start, end, (phone,), frame_score))
-            elif not word.startswith(("<", "[", "+")):
+            elif not word.startswith(("<", "[", "+", "(")):  # silences, fillers, (NULL) = a skipped word
                 heard.append(HeardWord(word, start, end, self.phones(word), frame_score))
         return heard
 
