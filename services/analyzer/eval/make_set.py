@@ -79,7 +79,6 @@ LINES: list[dict[str, Any]] = [
 USERS = ["flite:rms", "flite:awb", "festival:kal"]
 ACTOR = "flite:slt"
 MIN_COMPLETENESS = 0.6  # the analyzer's rule: fewer of the line's words spoken → re-record
-RESOLUTION = 0.02  # seconds: two frames of the aligner
 
 
 def speak(text: str, voice: str) -> np.ndarray:
@@ -181,8 +180,7 @@ def encode_opus(x: np.ndarray) -> bytes:
 
 def label_truncations(out: Path) -> None:
     """Ground truth for the truncated takes: how many of the line's words end (at least half of them)
-    before the cut, from the forced alignment of the untruncated good take; and the range of that count
-    when the cut may lie a resolution earlier or later."""
+    before the cut, from the forced alignment of the untruncated good take."""
     from yousync_analyzer.pipeline import aligner
     from yousync_analyzer.pronunciation import normalize
 
@@ -197,10 +195,6 @@ def label_truncations(out: Path) -> None:
         alignment = aligner().align(x, normalize(lines[take["line"]]["text"]), (edges[0] / RATE, edges[-1] / RATE))
         assert alignment is not None, take
         take["spoken_words"] = int(sum((w.start + w.end) / 2 <= cut for w in alignment.words))
-        # a word whose middle lies within the aligner's resolution of the cut is half said: either count
-        # is right (two alignments of the same speech differ by a frame or two)
-        take["spoken_words_min"] = int(sum((w.start + w.end) / 2 <= cut - RESOLUTION for w in alignment.words))
-        take["spoken_words_max"] = int(sum((w.start + w.end) / 2 <= cut + RESOLUTION for w in alignment.words))
     (out / "labels.json").write_text(json.dumps(labels, indent=1) + "\n")
 
 

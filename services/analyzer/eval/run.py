@@ -67,11 +67,8 @@ def expected(take: dict[str, Any], n_words: int) -> set[tuple[Verdict, RerecordR
     if kind.startswith("drop"):
         return scored if (n_words - len(take["dropped"])) / n_words >= MIN_COMPLETENESS else incomplete
     if kind.startswith("trunc"):
-        # ground truth: the words ending before the cut in the untruncated take (make_set.py); a word cut
-        # within the aligner's resolution (20 ms) of its middle may count either way
-        low = take.get("spoken_words_min", take["spoken_words"]) / n_words
-        high = take.get("spoken_words_max", take["spoken_words"]) / n_words
-        return (scored if high >= MIN_COMPLETENESS else set()) | (incomplete if low < MIN_COMPLETENESS else set())
+        # ground truth: the words ending before the cut in the untruncated take (make_set.py)
+        return scored if take["spoken_words"] / n_words >= MIN_COMPLETENESS else incomplete
     if kind in ("noise10", "noise15"):
         # white noise at 10-15 dB SNR (against the speech power): intelligible speech; the quality gate
         # may send it back as too noisy (its SNR estimate differs from the generator's), or score it
