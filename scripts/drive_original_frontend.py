@@ -27,6 +27,7 @@ passed and no request to our hosts failed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import time
 import urllib.request
@@ -40,7 +41,6 @@ from selenium import webdriver
 from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -133,12 +133,14 @@ class Report:
 
 
 def _http_json(method: str, url: str, body: dict[str, Any] | None = None, token: str = "") -> Any:
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError(f"not an http(s) URL: {url}")
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method)
+    request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 (scheme checked above)
     request.add_header("Content-Type", "application/json")
     if token:
         request.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(request, timeout=20) as response:
+    with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 (scheme checked above)
         return json.loads(response.read() or b"null")
 
 
@@ -190,12 +192,16 @@ class NetworkLog:
                     record["error"] += " (canceled)"
 
     def failures(self, ours: set[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        mine, foreign = [], []
+        mine: list[dict[str, Any]] = []
+        foreign: list[dict[str, Any]] = []
         for record in self.requests.values():
             url = record["url"]
             if not url or url.startswith(("data:", "blob:", "chrome")):
                 continue
-            failed = (record["status"] is not None and record["status"] >= 400) or bool(record["error"])
+            status = record["status"]
+            # a request the page itself dropped after a good answer (navigation, EventSource.close) did not fail
+            dropped_after_answer = "(canceled)" in record["error"] and status is not None and status < 400
+            failed = (status is not None and status >= 400) or (bool(record["error"]) and not dropped_after_answer)
             if not failed:
                 continue
             host = urlsplit(url).netloc
@@ -234,13 +240,17 @@ class Driver:
 
     def by_text(self, tag: str, text: str) -> WebElement:
         xpath = f"//{tag}[contains(normalize-space(.), {json.dumps(text, ensure_ascii=False)})]"
-        return self.until(lambda d: next((e for e in d.find_elements(By.XPATH, xpath) if e.is_displayed()), None))
+        found: WebElement = self.until(
+            lambda d: next((e for e in d.find_elements(By.XPATH, xpath) if e.is_displayed()), None)
+        )
+        return found
 
     def visible(self, css: str, seconds: float | None = None) -> WebElement:
         """The first displayed match: the frontend renders some pages twice (phone and desktop layouts)."""
-        return self.until(
+        found: WebElement = self.until(
             lambda d: next((e for e in d.find_elements(By.CSS_SELECTOR, css) if e.is_displayed()), None), seconds
         )
+        return found
 
     def click(self, element: WebElement) -> None:
         self.browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
@@ -256,10 +266,8 @@ class Driver:
         except (TimeoutException, WebDriverException, AssertionError, KeyError, ValueError) as error:
             message = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
             shot = ""
-            try:
+            with contextlib.suppress(WebDriverException):
                 shot = self.shot(name + "-FAILED")
-            except WebDriverException:
-                pass
             self.report.step(name, False, message, shot)
         finally:
             self.net.drain(self.browser)
@@ -350,6 +358,19 @@ class Driver:
         assert self.text_present("스크립트 목록", 30), "dubbing page did not render"
         return f"bookmarked, then {urlsplit(self.browser.current_url).path}"
 
+    # the script list marks the current line with the spinning icon (aria-label "재생 중")
+    CURRENT_LINE = (
+        "const li = [...document.querySelectorAll('li[data-index]')]"
+        ".find(e => e.querySelector('svg[aria-label=\\'재생 중\\']'));"
+        "return li ? Number(li.dataset.index) : -1;"
+    )
+
+    # the script box's previous/next arrows (the side panel's close button is also a small round button)
+    LINE_ARROWS = "//button[contains(@class, 'sm:p-[0.6vw]')]"
+
+    def _on_line(self, line: int) -> Callable[[webdriver.Chrome], bool]:
+        return lambda d: bool(d.execute_script(self.CURRENT_LINE) == line)
+
     def record_all_lines(self) -> str:
         total = int(self.browser.execute_script("return document.querySelectorAll('[data-index]').length;"))
         assert total > 0, "no lines on the dubbing page"
@@ -365,12 +386,20 @@ class Driver:
             assert self.text_present(done, 120), f"line {index + 1}: no result arrived ({done!r})"
             self.shot(f"line-{index + 1}-result")
             if index + 1 < total:
-                right = [
-                    b
-                    for b in self.browser.find_elements(By.CSS_SELECTOR, ".hidden.sm\\:block button.p-1")
-                    if b.is_displayed()
-                ][-1]
+                # the arrow is disabled until the page has taken in every answer for this line
+                right = self.until(
+                    lambda d: next(
+                        (
+                            b
+                            for b in reversed(d.find_elements(By.XPATH, self.LINE_ARROWS))
+                            if b.is_displayed() and b.is_enabled()
+                        ),
+                        None,
+                    ),
+                    60,
+                )
                 self.click(right)
+                self.until(self._on_line(index + 1), 10)
         return f"{total} lines recorded, uploaded and analysed"
 
     def results(self) -> str:
@@ -388,7 +417,8 @@ class Driver:
         )
         playable = self.until(
             lambda d: d.execute_script(
-                "const a = document.querySelector('audio'); return a && a.readyState >= 1 && a.duration > 0 ? a.duration : null;"
+                "const a = document.querySelector('audio');"
+                "return a && a.readyState >= 1 && a.duration > 0 ? a.duration : null;"
             ),
             60,
         )
