@@ -477,7 +477,8 @@ def main() -> int:
     args = parser.parse_args()
     drv = Driver(args)
     try:
-        drv.run_step("sign-in", lambda: drv.sign_in(args.email, "FE Driver"))
+        # the request board tells "mine" by display name (the original's rule): one name per run
+        drv.run_step("sign-in", lambda: drv.sign_in(args.email, f"FE Driver {int(time.time()) % 100000}"))
         drv.run_step("home-lists", drv.home_lists)
         drv.run_step("duet-scenes", drv.duet_modal)
         drv.run_step("actor-search-and-page", lambda: drv.actor_search(args.actor_query))
