@@ -4,7 +4,10 @@ capability is provable only with the shared secret and can be switched off."""
 
 from __future__ import annotations
 
+import io
+import re
 import uuid
+import wave
 from pathlib import Path
 
 import grpc
@@ -138,3 +141,45 @@ async def test_capability_path_can_be_turned_off(
         assert stream.status == 401 and "PROGRESS_CAPABILITY_DISABLED" in stream.body
         # The ticket path is unaffected.
         assert (await closed.http.get(f"/api/tokens/analysis-progress/{job_id}")).status_code == 401
+
+
+def _silence_wav(seconds: float = 1.0, rate: int = 16_000) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b"\x00\x00" * int(seconds * rate))
+    return buffer.getvalue()
+
+
+async def test_take_sent_back_without_words_still_names_the_lines_words(
+    gateway: Gateway, lines: dict[str, int]
+) -> None:
+    """Found driving the real frontend: a take sent back before any word was aligned (here: silence) came with
+    `word_analysis: []`. The frontend files each result under its words joined and counts a line analysed only
+    when that key equals the line's text, so such a line never counted and "결과보기" never appeared. The
+    compat answer now lists the line's words, each failed with score 0, in the stream and in the poll."""
+    headers = await gateway.sign_in("compat-silent-take@example.com")
+    line_id = lines["frankly"]
+    job_id = (await upload(gateway, headers, line_id, _silence_wav()))["job_id"]
+
+    stream = await read_sse(gateway.http, f"{BASE}/scripts/analysis-progress/{job_id}")
+    final = stream.events[-1].data
+    assert final["status"] == "completed", final
+    pitch = final["result"]["result"]
+
+    polled = (await gateway.http.get(f"{BASE}/tokens/analysis-result/{job_id}/", headers=headers)).json()
+    assert polled["result"]["result"] == pitch
+    detail = (await gateway.http.get(f"{BASE}/tokens/{polled['token_id']}")).json()
+    line = next(s for s in detail["scripts"] if s["id"] == line_id)
+    expected = [w["word"] for w in line["words"]] or line["script"].split()
+
+    def key(text: str) -> str:  # the frontend's normalizeScript
+        return re.sub(r"[^a-z0-9]", "", text.lower())
+
+    assert [w["word"] for w in pitch["word_analysis"]] == expected
+    assert key(" ".join(w["word"] for w in pitch["word_analysis"])) == key(line["script"])
+    assert all(w["text_status"] == "fail" and w["word_score"] == 0 for w in pitch["word_analysis"])
+    assert pitch["summary"]["total_words"] == len(expected) and pitch["summary"]["passed_words"] == 0
+    assert pitch["overall_score"] == 0

@@ -21,7 +21,9 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
 from yousync.analysis.v1 import analysis_pb2, job_capability_pb2, job_capability_pb2_grpc
+from yousync.catalog.v1 import catalog_pb2
 from yousync_gateway import convert, sse
+from yousync_gateway.compat import convert as compat_convert
 from yousync_gateway.compat.auth import PREFIX, TAG
 from yousync_gateway.deps import CallerDep, GatewayState, State
 from yousync_gateway.errors import COMMON_ERRORS, ApiError, errors, from_grpc
@@ -55,9 +57,27 @@ class CompatAnalysisResult(BaseModel):
     created_at: str | None
 
 
-def pitch_envelope(result: analysis_pb2.Result) -> dict[str, Any]:
-    """What the original stored as `analysis_results.result`: `{result: PitchResult}` (+ our ids)."""
-    return {"result": convert.legacy_pitch_result(result.analysis), "script_id": result.token_id}
+def envelope(result: analysis_pb2.Result, line_words: list[str]) -> dict[str, Any]:
+    """What the original stored as `analysis_results.result`: `{result: PitchResult}` (+ our ids).
+
+    A result without aligned words is given the line's words, see `compat.convert.with_reference_words`."""
+    pitch = compat_convert.with_reference_words(convert.legacy_pitch_result(result.analysis), line_words)
+    return {"result": pitch, "script_id": result.token_id}
+
+
+async def pitch_envelope(state: GatewayState, result: analysis_pb2.Result) -> dict[str, Any]:
+    """`envelope`, reading the line's words from the catalog only when the result has none."""
+    words = [] if result.analysis.words else await _line_words(state, result.token_id)
+    return envelope(result, words)
+
+
+async def _line_words(state: GatewayState, line_id: int) -> list[str]:
+    try:
+        line = await state.clients.catalog.GetToken(catalog_pb2.GetTokenRequest(token_id=line_id))
+    except grpc.aio.AioRpcError as error:
+        log.warning("line words unavailable for a compat result", extra={"grpc_code": error.code().name})
+        return []
+    return compat_convert.reference_words(line)
 
 
 @router.post(
@@ -99,7 +119,7 @@ async def analysis_result(job_id: JobId, caller: CallerDep, state: State) -> dic
         "status": convert.status_of(job.state),
         "progress": job.progress,
         "message": job.failure.message if job.state == analysis_pb2.JOB_STATE_FAILED else job.message,
-        "result": pitch_envelope(result) if result is not None else None,
+        "result": await pitch_envelope(state, result) if result is not None else None,
         "created_at": convert.ts(job.create_time),
     }
 
@@ -136,10 +156,10 @@ def _capability_stub(state: GatewayState) -> job_capability_pb2_grpc.JobCapabili
     return job_capability_pb2_grpc.JobCapabilityServiceStub(channel)
 
 
-def _payload(event: analysis_pb2.JobEvent) -> dict[str, Any]:
+async def _payload(state: GatewayState, event: analysis_pb2.JobEvent) -> dict[str, Any]:
     result = None
     if event.state == analysis_pb2.JOB_STATE_COMPLETED and event.HasField("result"):
-        result = pitch_envelope(event.result)
+        result = await pitch_envelope(state, event.result)
     failed = event.state == analysis_pb2.JOB_STATE_FAILED
     return {
         "job_id": event.job_id,
@@ -229,12 +249,12 @@ class _CapabilityStream:
             self.done = True
             return sse.comment("no events")
         self.reader = asyncio.create_task(self._read())
-        return self._frame(event)
+        return await self._frame(event)
 
-    def _frame(self, event: analysis_pb2.JobEvent) -> bytes:
+    async def _frame(self, event: analysis_pb2.JobEvent) -> bytes:
         if event.state in convert.JOB_TERMINAL:
             self.done = True
-        return sse.event(_payload(event))
+        return sse.event(await _payload(self.state, event))
 
     async def _read(self) -> None:
         try:
@@ -262,7 +282,7 @@ class _CapabilityStream:
                     continue
                 if item is _END:
                     break
-                yield self._frame(item)
+                yield await self._frame(item)
         finally:
             if self.reader is not None:
                 self.reader.cancel()

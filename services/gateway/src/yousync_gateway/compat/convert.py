@@ -98,3 +98,37 @@ def bookmark(b: catalog_pb2.ScriptBookmark, user_id: str) -> dict[str, Any]:
             "youtube_url": s.source_video_url,
         },
     }
+
+
+def reference_words(t: catalog_pb2.Token) -> list[str]:
+    """The line's words as the catalog spells them (its word timings, else its text split on blanks)."""
+    return [w.word for w in t.words if w.word] or t.text.split()
+
+
+def with_reference_words(pitch: dict[str, Any], words: list[str]) -> dict[str, Any]:
+    """A PitchResult whose `word_analysis` is empty (a take sent back before any word was aligned: silence,
+    too short) gets one failed entry per word of the line, as the original backend always answered.
+
+    The frontend files each result under its words joined (`word_analysis[].word`, lower-cased, letters and
+    digits only) and counts a line as analysed only when that key equals the line's text; an empty list
+    filed the result under "" and the line never counted. Scores stay 0; nothing else changes."""
+    if pitch.get("word_analysis") or not words:
+        return pitch
+    entries = [
+        {
+            "word": word,
+            "text_status": "fail",
+            "time_match": False,
+            "overlap_ratio": 0.0,
+            "mfcc_similarity": 0.0,
+            "word_score": 0.0,
+        }
+        for word in words
+    ]
+    summary = {**pitch.get("summary", {}), "total_words": len(entries), "passed_words": 0, "time_matched_words": 0}
+    failures = {**pitch.get("failure_analysis", {}), "stt_failures": list(words), "time_failures": list(words)}
+    stt = {
+        **pitch.get("user_stt", {}),
+        "word_timestamps": [{"word": word, "start": -1, "end": -1} for word in words],
+    }
+    return {**pitch, "word_analysis": entries, "summary": summary, "failure_analysis": failures, "user_stt": stt}

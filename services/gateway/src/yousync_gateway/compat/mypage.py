@@ -18,7 +18,8 @@ from pydantic import BaseModel
 from yousync.analysis.v1 import analysis_pb2
 from yousync.catalog.v1 import catalog_pb2
 from yousync_gateway import convert
-from yousync_gateway.compat.analysis import pitch_envelope
+from yousync_gateway.compat import convert as compat_convert
+from yousync_gateway.compat.analysis import envelope
 from yousync_gateway.compat.auth import PREFIX, TAG
 from yousync_gateway.deps import Caller, CallerDep, GatewayState, State
 from yousync_gateway.errors import COMMON_ERRORS, errors
@@ -260,7 +261,7 @@ async def analysis_status(clip_id: ClipId, caller: CallerDep, state: State) -> d
                 "has_result": result is not None,
                 "job_id": take.job_id if take else None,
                 "status": convert.status_of(take.state) if take else None,
-                "result": pitch_envelope(result) if result is not None else None,
+                "result": envelope(result, compat_convert.reference_words(line)) if result is not None else None,
                 "created_at": convert.ts(take.create_time) if take else None,
             }
         )
