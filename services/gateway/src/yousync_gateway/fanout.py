@@ -23,7 +23,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any, NamedTuple, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import grpc
 
@@ -33,6 +34,7 @@ from yousync_gateway.errors import from_grpc
 from yousync_gateway.server import chunk
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Frame(NamedTuple):
@@ -60,6 +62,7 @@ class JobFeed:
         self.done = False
         self.watchers = 0
         self._listeners: dict[Listener, None] = {}  # insertion-ordered: the first to wait is written first
+        self._after_end: asyncio.Future[Any] | None = None
         loop = asyncio.get_running_loop()
         self._started: asyncio.Future[None] = loop.create_future()
         self._next: asyncio.Future[None] = loop.create_future()
@@ -75,6 +78,15 @@ class JobFeed:
     async def changed(self) -> None:
         """Until another frame arrives or the feed ends."""
         await asyncio.shield(self._next)
+
+    async def after_end(self, fetch: Callable[[], Awaitable[T]]) -> T:
+        """`fetch()` (the job's state once this feed has ended) run once for all the feed's watchers, not once
+        each: ten thousand watchers of a watch that broke make one GetJob call, not ten thousand."""
+        assert self.done
+        if self._after_end is None:
+            self._after_end = asyncio.ensure_future(fetch())
+        result: T = await asyncio.shield(self._after_end)
+        return result
 
     def listen(self, listener: Listener) -> None:
         self._listeners[listener] = None

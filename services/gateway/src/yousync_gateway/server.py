@@ -393,6 +393,11 @@ def install_access_log_redaction() -> None:
         access.addFilter(RedactQueryStrings())
 
 
+# Connections the kernel holds for accept(): a burst of EventSource reconnections (thousands of tabs after a
+# deploy) queues here instead of being dropped; the kernel caps it at net.core.somaxconn.
+LISTEN_BACKLOG = 8192
+
+
 def uvicorn_config(app: Any, settings: GatewaySettings, **overrides: Any) -> uvicorn.Config:
     """THE server configuration of the gateway, used by `yousync-gateway` and by the tests' gateway."""
     install_access_log_redaction()
@@ -407,6 +412,7 @@ def uvicorn_config(app: Any, settings: GatewaySettings, **overrides: Any) -> uvi
         "forwarded_allow_ips": settings.forwarded_allow_ips,
         "server_header": False,
         "lifespan": "on",
+        "backlog": LISTEN_BACKLOG,
     }
     options.update(overrides)
     return uvicorn.Config(app, **options)

@@ -344,26 +344,30 @@ class _Watcher:
 
     async def _terminal_snapshot(self, *, retry: bool = False) -> bytes | None:
         """When the watch ended without a terminal event here: the job's terminal snapshot, if it is over."""
-        metadata = self.caller.metadata
+        feed = self.feed
         try:
-            job = await self.state.clients.analysis.GetJob(
-                analysis_pb2.GetJobRequest(job_id=self.job_id), metadata=metadata
-            )
-            if job.state not in convert.JOB_TERMINAL:
-                return None
-            result = None
-            if job.state == analysis_pb2.JOB_STATE_COMPLETED:
-                result = await self.state.clients.analysis.GetResult(
-                    analysis_pb2.GetResultRequest(job_id=self.job_id), metadata=metadata
-                )
+            if feed is not None and feed.done:
+                job, result = await feed.after_end(self._job_and_result)
+            else:
+                job, result = await self._job_and_result()
         except grpc.aio.AioRpcError as error:
             raise from_grpc(error) from None
+        if job.state not in convert.JOB_TERMINAL:
+            return None
         self.terminal_sent = True
         return sse.event(
             {**convert.job_snapshot_event(job, result), "snapshot": True},
             event_id=job.last_sequence,
             retry_ms=self.state.settings.sse_retry_ms if retry else None,
         )
+
+    async def _job_and_result(self) -> tuple[analysis_pb2.Job, analysis_pb2.Result | None]:
+        metadata, analysis = self.caller.metadata, self.state.clients.analysis
+        job = await analysis.GetJob(analysis_pb2.GetJobRequest(job_id=self.job_id), metadata=metadata)
+        result = None
+        if job.state == analysis_pb2.JOB_STATE_COMPLETED:
+            result = await analysis.GetResult(analysis_pb2.GetResultRequest(job_id=self.job_id), metadata=metadata)
+        return job, result
 
     # --- sse.Source -----------------------------------------------------------------------------
     async def run(self, body: Callable[[bytes], Awaitable[None]], direct: DirectBody | None) -> None:
