@@ -1,10 +1,11 @@
 """The watchers of bench/sse.py: cheap SSE clients in separate processes.
 
-A watcher is an asyncio protocol on a raw socket (no HTTP client library): it sends one GET, reads the
-response head, decodes the chunked body and the `text/event-stream` frames, parses each `data:` line as
-JSON, and notes `time.monotonic()` when the bytes holding the terminal event (status completed or failed)
-arrive. CLOCK_MONOTONIC is system-wide on Linux, so those moments compare with the t0 the main process
-takes when it completes a job. The watchers are spread over a few processes so that reading 10,000
+A watcher is a raw non-blocking socket (no HTTP client library): it sends one GET, reads the response
+head, decodes the chunked body and the `text/event-stream` frames, parses each `data:` line as JSON, and
+for the terminal event (status completed or failed) notes two moments: when the bytes holding it reached
+its socket (the kernel's receive timestamp, SO_TIMESTAMPNS, CLOCK_REALTIME) and when this process read
+them (`time.monotonic()`). Both clocks are system-wide, so they compare with the t0s the main process
+takes (in both clocks) when it completes a job. The watchers are spread over a few processes so that reading 10,000
 streams does not queue behind one client's event loop (the gateway is what is measured).
 
 Protocol with the main process (a multiprocessing pipe): the child sends "ready"; the main process sends
@@ -19,11 +20,15 @@ import contextlib
 import json
 import re
 import resource
+import socket
+import struct
 import time
 from multiprocessing.connection import Connection
 from typing import Any
 
 TERMINAL = ("completed", "failed")
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux; SCM_TIMESTAMPNS has the same number
+_CMSG_SPACE = socket.CMSG_SPACE(16)  # one struct timespec
 OPENING = 250
 _CODE = re.compile(rb'"code"\s*:\s*"([A-Z_]+)"')
 
@@ -35,7 +40,9 @@ class Counts:
         self.failures = 0
         self.reasons: dict[str, int] = {}
         self.ended = 0
-        self.arrivals: list[tuple[str, float]] = []
+        # (job id, when this process read the terminal event (CLOCK_MONOTONIC), when its bytes reached the
+        # socket (the kernel's receive timestamp, CLOCK_REALTIME))
+        self.arrivals: list[tuple[str, float, float]] = []
         self.all_connected = asyncio.Event()
         self.all_ended = asyncio.Event()
 
@@ -57,12 +64,15 @@ class Counts:
         return {"connected": self.connected, "failures": self.failures, "reasons": self.reasons}
 
 
-class Watcher(asyncio.Protocol):
+class Watcher:
+    """One SSE client on a non-blocking socket read with `add_reader` and `recvmsg`, which also hands over
+    the kernel's receive timestamp (SO_TIMESTAMPNS, CLOCK_REALTIME) of the bytes read."""
+
     def __init__(self, job_id: str, request: bytes, counts: Counts) -> None:
         self.job_id = job_id
         self.request = request
         self.counts = counts
-        self.transport: asyncio.Transport | None = None
+        self.sock: socket.socket | None = None
         self.buffer = b""  # undecoded bytes (head, then chunked body)
         self.text = b""  # decoded body not yet split into events
         self.head = True
@@ -70,12 +80,43 @@ class Watcher(asyncio.Protocol):
         self.finished = False
         self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()  # first event, or the end
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]  # uvloop's is no asyncio.Transport subclass
-        transport.write(self.request)
+    async def open(self, host: str, port: int) -> None:
+        loop = asyncio.get_running_loop()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        try:
+            await loop.sock_connect(sock, (host, port))
+            sock.send(self.request)
+        except OSError as error:
+            sock.close()
+            self._finish(type(error).__name__)
+            return
+        self.sock = sock
+        loop.add_reader(sock.fileno(), self._readable)
+        await self.opened
 
-    def data_received(self, data: bytes) -> None:
+    def _readable(self) -> None:
         now = time.monotonic()
+        assert self.sock is not None
+        try:
+            data, ancillary, _, _ = self.sock.recvmsg(65536, _CMSG_SPACE)
+        except BlockingIOError:
+            return
+        except OSError as error:
+            self._finish(type(error).__name__)
+            return
+        if not data:
+            self._finish("closed before the terminal event")
+            return
+        stamp = 0.0
+        for level, kind, raw in ancillary:
+            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+                seconds, nanoseconds = struct.unpack("qq", raw[:16])
+                stamp = seconds + nanoseconds / 1e9
+        self.data_received(data, now, stamp)
+
+    def data_received(self, data: bytes, now: float, stamp: float) -> None:
         self.buffer += data
         if self.head:
             end = self.buffer.find(b"\r\n\r\n")
@@ -113,18 +154,18 @@ class Watcher(asyncio.Protocol):
             event, self.text = self.text[:end], self.text[end + 2 :]
             for line in event.split(b"\n"):
                 if line.startswith(b"data:"):
-                    self._event(json.loads(line[5:]), now)
+                    self._event(json.loads(line[5:]), now, stamp)
         if ended and not self.finished:
             self._finish("ended without a terminal event")
 
-    def _event(self, data: dict[str, Any], now: float) -> None:
+    def _event(self, data: dict[str, Any], now: float, stamp: float) -> None:
         if not self.connected:
             self.connected = True
             self.counts.connected += 1
             self.counts._check()
             self.opened.set_result(None)
         if data.get("status") in TERMINAL:
-            self.counts.arrivals.append((self.job_id, now))
+            self.counts.arrivals.append((self.job_id, now, stamp))
             self._finish(None)
 
     def _finish(self, failure: str | None) -> None:
@@ -136,12 +177,9 @@ class Watcher(asyncio.Protocol):
         if failure is not None:
             self.counts.fail(failure)
         self.counts.end()
-        if self.transport is not None:
-            self.transport.close()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if not self.finished:
-            self._finish(type(exc).__name__ if exc else "closed before the terminal event")
+        if self.sock is not None:
+            asyncio.get_running_loop().remove_reader(self.sock.fileno())
+            self.sock.close()
 
 
 async def _watch_all(conn: Connection, host: str, port: int, targets: list[tuple[str, str]], timeout: float) -> None:
@@ -156,14 +194,7 @@ async def _watch_all(conn: Connection, host: str, port: int, targets: list[tuple
         request = (head + "Cache-Control: no-cache\r\n\r\n").encode()
         watcher = Watcher(job_id, request, counts)
         async with gate:
-            try:
-                await loop.create_connection(lambda: watcher, host, port)
-            except OSError as error:
-                watcher.finished = True
-                counts.fail(type(error).__name__)
-                counts.end()
-                return
-            await watcher.opened
+            await watcher.open(host, port)
 
     await loop.run_in_executor(None, conn.recv)  # "go"
     opening = [asyncio.create_task(open_one(job_id, path)) for job_id, path in targets]

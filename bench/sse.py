@@ -3,8 +3,10 @@ fan-out latency, failures, and memory back to baseline after they disconnect.
 
 The orchestrator runs without its dispatcher, so the jobs stay queued while the watchers connect; then
 each job is completed through the signed webhook at its t0 and each watcher notes when the terminal
-event reaches it (fan-out latency = arrival - t0 of its job, same clock: CLOCK_MONOTONIC, system-wide).
-The watchers are raw-socket clients in BENCH_SSE_CLIENT_PROCESSES (2) processes (_sse_watchers.py).
+event reaches it. `fanout_*` = arrival at the watcher's socket (the kernel's receive timestamp) - t0 of
+its job; `fanout_read_*` = when the watcher process read it - t0, which adds the bench client's own
+queueing (its processes share the 2 cores with the gateway). The watchers are raw-socket clients in
+BENCH_SSE_CLIENT_PROCESSES (2) processes (_sse_watchers.py).
 The watchers of one job share one upstream WatchJob stream in the gateway (fanout.py). Gateway memory
 is its RSS (psutil). Prints one JSON object on its last line.
 Usage: python bench/sse.py [watchers (1000)] [jobs (1)]   e.g. `10000 1` and `10000 1000`.
@@ -73,12 +75,13 @@ async def upload_jobs(session: aiohttp.ClientSession, url: str, jobs: int) -> li
     return list(await asyncio.gather(*(upload(n) for n in range(jobs))))
 
 
-async def complete(session: aiohttp.ClientSession, url: str, job_id: str) -> float:
-    """Complete `job_id` through the signed webhook; returns the moment the request left (t0, CLOCK_MONOTONIC)."""
+async def complete(session: aiohttp.ClientSession, url: str, job_id: str) -> tuple[float, float]:
+    """Complete `job_id` through the signed webhook; returns the moment the request left (t0) in CLOCK_MONOTONIC
+    and in CLOCK_REALTIME (the clock of the kernel's receive timestamps)."""
     body = json.dumps({"job_id": job_id, "failure": {"reason": "BENCH", "message": "fan-out"}}).encode()
     stamp = int(time.time())
     signature = hmac.new(SECRET.encode(), str(stamp).encode() + b"." + body, hashlib.sha256).hexdigest()
-    t0 = time.monotonic()
+    t0 = time.monotonic(), time.time()
     async with session.post(
         f"{url}/api/tokens/webhook/analysis-complete",
         data=body,
@@ -147,7 +150,7 @@ async def run(url: str, gateway_pid: int) -> dict[str, object]:
 
             gate = asyncio.Semaphore(32)
 
-            async def completed(job_id: str) -> tuple[str, float]:
+            async def completed(job_id: str) -> tuple[str, tuple[float, float]]:
                 async with gate:
                     return job_id, await complete(session, url, job_id)
 
@@ -159,8 +162,10 @@ async def run(url: str, gateway_pid: int) -> dict[str, object]:
     _, failures, reasons = _merge([message[2] for message in done])
     gc.collect()
     after = await settle(gateway_pid, 3.0)
-    latencies = sorted(at - t0[job_id] for job_id, at in arrivals)
+    latencies = sorted(stamp - t0[job_id][1] for job_id, _, stamp in arrivals)
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [latencies[0]] * 99
+    reads = sorted(read - t0[job_id][0] for job_id, read, _ in arrivals)
+    r = statistics.quantiles(reads, n=100) if len(reads) > 1 else [reads[0]] * 99
     return {
         "benchmark": "gateway_sse_fanout",
         "watchers": WATCHERS,
@@ -179,6 +184,8 @@ async def run(url: str, gateway_pid: int) -> dict[str, object]:
         "fanout_p50_ms": round(q[49] * 1000, 1),
         "fanout_p99_ms": round(q[98] * 1000, 1),
         "fanout_max_ms": round(latencies[-1] * 1000, 1),
+        "fanout_read_p50_ms": round(r[49] * 1000, 1),
+        "fanout_read_p99_ms": round(r[98] * 1000, 1),
     }
 
 
