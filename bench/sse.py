@@ -146,7 +146,12 @@ async def run(url: str, gateway_pid: int) -> dict[str, object]:
             clients.go()
             connected, failures, reasons = _merge([message[1] for message in await clients.gather()])
             connect_seconds = time.monotonic() - connect_started
+            busy = psutil.Process(gateway_pid).cpu_times()
+            quiet_started = time.monotonic()
             loaded = await settle(gateway_pid, 2.0)
+            now = psutil.Process(gateway_pid).cpu_times()
+            # The gateway's CPU while every stream is open and nothing happens (heartbeats only).
+            idle_cpu = (now.user + now.system - busy.user - busy.system) / (time.monotonic() - quiet_started)
 
             gate = asyncio.Semaphore(32)
 
@@ -179,6 +184,7 @@ async def run(url: str, gateway_pid: int) -> dict[str, object]:
         "rss_baseline_mb": round(baseline, 1),
         "rss_with_streams_mb": round(loaded, 1),
         "kb_per_stream": round((loaded - baseline) * 1024 / max(1, connected), 1),
+        "idle_cpu_percent": round(idle_cpu * 100, 1),
         "rss_after_disconnect_mb": round(after, 1),
         "fanout_min_ms": round(latencies[0] * 1000, 1),
         "fanout_p50_ms": round(q[49] * 1000, 1),

@@ -23,6 +23,7 @@ is pinned by uv.lock and tests/security/test_server_limits.py exercises every br
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import re
 from collections.abc import Callable
@@ -396,6 +397,17 @@ def install_access_log_redaction() -> None:
 # Connections the kernel holds for accept(): a burst of EventSource reconnections (thousands of tabs after a
 # deploy) queues here instead of being dropped; the kernel caps it at net.core.somaxconn.
 LISTEN_BACKLOG = 8192
+
+
+def settle_heap() -> None:
+    """Once the app is built: what start-up allocated (modules, routes, schemas, settings) lives as long as
+    the process, so `gc.freeze()` takes it out of the collector's view, and a full collection walks only
+    what requests and streams hold; the first threshold is raised so young collections come less often.
+    Fewer and shorter collector pauses, which show in the tail latency of catalog reads and fan-out."""
+    gc.collect()
+    gc.freeze()
+    young, middle, old = gc.get_threshold()
+    gc.set_threshold(max(young, 10_000), middle, old)
 
 
 def uvicorn_config(app: Any, settings: GatewaySettings, **overrides: Any) -> uvicorn.Config:
