@@ -154,12 +154,15 @@ async def run(url: str, gateway_pid: int) -> dict[str, object]:
             idle_cpu = (now.user + now.system - busy.user - busy.system) / (time.monotonic() - quiet_started)
 
             gate = asyncio.Semaphore(32)
+            # Fresh connections: the upload session's sat idle while the watchers connected, past the
+            # gateway's keep-alive, and a webhook sent as the server closes one is reset (not retried).
+            async with aiohttp.ClientSession(timeout=timeout) as webhooks:
 
-            async def completed(job_id: str) -> tuple[str, tuple[float, float]]:
-                async with gate:
-                    return job_id, await complete(session, url, job_id)
+                async def completed(job_id: str) -> tuple[str, tuple[float, float]]:
+                    async with gate:
+                        return job_id, await complete(webhooks, url, job_id)
 
-            t0 = dict(await asyncio.gather(*(completed(job["job_id"]) for job in jobs)))
+                t0 = dict(await asyncio.gather(*(completed(job["job_id"]) for job in jobs)))
             done = await clients.gather()
         finally:
             clients.join()
