@@ -19,7 +19,7 @@ from yousync_gateway import convert, schemas, sse
 from yousync_gateway.deps import Caller, CallerDep, GatewayState, State, verify_access_token
 from yousync_gateway.errors import COMMON_ERRORS, ApiError, errors, from_domain, from_grpc
 from yousync_gateway.fanout import JobFeed
-from yousync_gateway.metrics import SSE_EVENTS, SSE_OPEN, UPLOADS
+from yousync_gateway.metrics import SSE_DIRECT, SSE_EVENTS, SSE_OPEN, UPLOADS
 from yousync_gateway.routes.catalog import MAX_ID
 from yousync_gateway.server import DirectBody
 from yousync_gateway.server import chunk as http_chunk
@@ -269,6 +269,7 @@ _events_sent = 0  # events written straight to sockets, added to SSE_EVENTS once
 def _count_events() -> None:
     global _events_sent
     SSE_EVENTS.inc(_events_sent)
+    SSE_DIRECT.inc(_events_sent)
     _events_sent = 0
 
 
