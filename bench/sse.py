@@ -3,9 +3,12 @@ fan-out latency, failures, and memory back to baseline after they disconnect.
 
 The orchestrator runs without its dispatcher, so the jobs stay queued while the watchers connect; then
 each job is completed through the signed webhook at its t0 and each watcher notes when the terminal
-event reaches it (fan-out latency = arrival - t0 of its job, same clock). The watchers of one job share
-one upstream WatchJob stream in the gateway (fanout.py). Gateway memory is its RSS (psutil). Prints one
-JSON object on its last line.
+event reaches it. `fanout_*` = arrival at the watcher's socket (the kernel's receive timestamp) - t0 of
+its job; `fanout_read_*` = when the watcher process read it - t0, which adds the bench client's own
+queueing (its processes share the 2 cores with the gateway). The watchers are raw-socket clients in
+BENCH_SSE_CLIENT_PROCESSES (2) processes (_sse_watchers.py).
+The watchers of one job share one upstream WatchJob stream in the gateway (fanout.py). Gateway memory
+is its RSS (psutil). Prints one JSON object on its last line.
 Usage: python bench/sse.py [watchers (1000)] [jobs (1)]   e.g. `10000 1` and `10000 1000`.
 """
 
@@ -16,12 +19,17 @@ import gc
 import hashlib
 import hmac
 import json
+import multiprocessing
 import os
 import statistics
 import sys
 import tempfile
 import time
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
 
+import _sse_watchers
 import aiohttp
 import psutil
 from _stack import FIXTURES, fixture_text, line_token, running_stack, sign_in
@@ -29,12 +37,14 @@ from _stack import FIXTURES, fixture_text, line_token, running_stack, sign_in
 WATCHERS = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
 # Watchers spread evenly over this many jobs (1: all watch one job; 1000: ten each at 10,000 watchers).
 JOBS = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+# Watcher processes (bench/_sse_watchers.py): raw-socket SSE clients, so the client side is cheap.
+CLIENT_PROCESSES = int(os.environ.get("BENCH_SSE_CLIENT_PROCESSES", "2"))
 JOBS_PER_USER = 4  # within the default per-user limit of concurrent analyses
 SECRET = "bench-webhook-secret-0123456789"
 
 
 def rss_mb(pid: int) -> float:
-    return psutil.Process(pid).memory_info().rss / 2**20
+    return float(psutil.Process(pid).memory_info().rss) / 2**20
 
 
 async def settle(pid: int, seconds: float = 2.0) -> float:
@@ -65,12 +75,13 @@ async def upload_jobs(session: aiohttp.ClientSession, url: str, jobs: int) -> li
     return list(await asyncio.gather(*(upload(n) for n in range(jobs))))
 
 
-async def complete(session: aiohttp.ClientSession, url: str, job_id: str) -> float:
-    """Complete `job_id` through the signed webhook; returns the moment the request left (t0)."""
+async def complete(session: aiohttp.ClientSession, url: str, job_id: str) -> tuple[float, float]:
+    """Complete `job_id` through the signed webhook; returns the moment the request left (t0) in CLOCK_MONOTONIC
+    and in CLOCK_REALTIME (the clock of the kernel's receive timestamps)."""
     body = json.dumps({"job_id": job_id, "failure": {"reason": "BENCH", "message": "fan-out"}}).encode()
     stamp = int(time.time())
     signature = hmac.new(SECRET.encode(), str(stamp).encode() + b"." + body, hashlib.sha256).hexdigest()
-    t0 = time.perf_counter()
+    t0 = time.monotonic(), time.time()
     async with session.post(
         f"{url}/api/tokens/webhook/analysis-complete",
         data=body,
@@ -80,6 +91,45 @@ async def complete(session: aiohttp.ClientSession, url: str, job_id: str) -> flo
     return t0
 
 
+class Clients:
+    """CLIENT_PROCESSES watcher processes (_sse_watchers.py), each with its share of the watchers."""
+
+    def __init__(self, url: str, targets: list[tuple[str, str]]) -> None:
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        context = multiprocessing.get_context("spawn")
+        self.pipes: list[Connection] = []
+        self.processes: list[BaseProcess] = []
+        for n in range(CLIENT_PROCESSES):
+            ours, theirs = context.Pipe()
+            share = targets[n::CLIENT_PROCESSES]
+            process = context.Process(target=_sse_watchers.child, args=(theirs, host, int(port), share, 300.0))
+            process.start()
+            self.pipes.append(ours)
+            self.processes.append(process)
+
+    async def gather(self) -> list[Any]:
+        loop = asyncio.get_running_loop()
+        return list(await asyncio.gather(*(loop.run_in_executor(None, pipe.recv) for pipe in self.pipes)))
+
+    def go(self) -> None:
+        for pipe in self.pipes:
+            pipe.send("go")
+
+    def join(self) -> None:
+        for process in self.processes:
+            process.join(30)
+            if process.is_alive():
+                process.kill()
+
+
+def _merge(summaries: list[dict[str, Any]]) -> tuple[int, int, dict[str, int]]:
+    reasons: dict[str, int] = {}
+    for summary in summaries:
+        for reason, count in summary["reasons"].items():
+            reasons[reason] = reasons.get(reason, 0) + count
+    return sum(s["connected"] for s in summaries), sum(s["failures"] for s in summaries), reasons
+
+
 async def run(url: str, gateway_pid: int) -> dict[str, object]:
     connector = aiohttp.TCPConnector(limit=0)
     timeout = aiohttp.ClientTimeout(total=None, sock_read=180)
@@ -87,68 +137,48 @@ async def run(url: str, gateway_pid: int) -> dict[str, object]:
         jobs = await upload_jobs(session, url, JOBS)
         baseline = await settle(gateway_pid, 1.0)
 
-        connected = 0
-        all_connected = asyncio.Event()
-        arrivals: list[tuple[str, float]] = []
-        failures = 0
-        reasons: dict[str, int] = {}
+        clients = Clients(
+            url, [(job["job_id"], job["progress_url"]) for job in (jobs[n % JOBS] for n in range(WATCHERS))]
+        )
+        try:
+            assert all(message == "ready" for message in await clients.gather())
+            connect_started = time.monotonic()
+            clients.go()
+            connected, failures, reasons = _merge([message[1] for message in await clients.gather()])
+            connect_seconds = time.monotonic() - connect_started
+            busy = psutil.Process(gateway_pid).cpu_times()
+            quiet_started = time.monotonic()
+            loaded = await settle(gateway_pid, 2.0)
+            now = psutil.Process(gateway_pid).cpu_times()
+            # The gateway's CPU while every stream is open and nothing happens (heartbeats only).
+            idle_cpu = (now.user + now.system - busy.user - busy.system) / (time.monotonic() - quiet_started)
 
-        async def watch(job: dict[str, str]) -> None:
-            nonlocal connected, failures
-            try:
-                async with session.get(f"{url}{job['progress_url']}") as response:
-                    if response.status != 200:
-                        failures += 1
-                        reason = f"{response.status} {(await response.json()).get('code', '')}"
-                        reasons[reason] = reasons.get(reason, 0) + 1
-                        return
-                    first = True
-                    async for raw in response.content:
-                        line = raw.decode().rstrip("\n")
-                        if not line.startswith("data:"):
-                            continue
-                        data = json.loads(line[5:])
-                        if first:
-                            first = False
-                            connected += 1
-                            if connected + failures >= WATCHERS:
-                                all_connected.set()
-                        if data["status"] in ("completed", "failed"):
-                            arrivals.append((job["job_id"], time.perf_counter()))
-                            return
-            except (aiohttp.ClientError, TimeoutError) as error:
-                failures += 1
-                reasons[type(error).__name__] = reasons.get(type(error).__name__, 0) + 1
-            finally:
-                if connected + failures >= WATCHERS:
-                    all_connected.set()
+            gate = asyncio.Semaphore(32)
+            # Fresh connections: the upload session's sat idle while the watchers connected, past the
+            # gateway's keep-alive, and a webhook sent as the server closes one is reset (not retried).
+            async with aiohttp.ClientSession(timeout=timeout) as webhooks:
 
-        tasks = []
-        connect_started = time.perf_counter()
-        for n in range(WATCHERS):
-            tasks.append(asyncio.create_task(watch(jobs[n % JOBS])))
-            if n % 500 == 499:
-                await asyncio.sleep(0)  # let connections start while more are created
-        await asyncio.wait_for(all_connected.wait(), 600)
-        connect_seconds = time.perf_counter() - connect_started
-        loaded = await settle(gateway_pid, 2.0)
+                async def completed(job_id: str) -> tuple[str, tuple[float, float]]:
+                    async with gate:
+                        return job_id, await complete(webhooks, url, job_id)
 
-        gate = asyncio.Semaphore(32)
-
-        async def completed(job_id: str) -> tuple[str, float]:
-            async with gate:
-                return job_id, await complete(session, url, job_id)
-
-        t0 = dict(await asyncio.gather(*(completed(job["job_id"]) for job in jobs)))
-        await asyncio.wait_for(asyncio.gather(*tasks), 300)
+                t0 = dict(await asyncio.gather(*(completed(job["job_id"]) for job in jobs)))
+            done = await clients.gather()
+        finally:
+            clients.join()
+    arrivals = [arrival for message in done for arrival in message[1]]
+    _, failures, reasons = _merge([message[2] for message in done])
     gc.collect()
     after = await settle(gateway_pid, 3.0)
-    latencies = sorted(at - t0[job_id] for job_id, at in arrivals)
+    latencies = sorted(stamp - t0[job_id][1] for job_id, _, stamp in arrivals)
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [latencies[0]] * 99
+    reads = sorted(read - t0[job_id][0] for job_id, read, _ in arrivals)
+    r = statistics.quantiles(reads, n=100) if len(reads) > 1 else [reads[0]] * 99
     return {
         "benchmark": "gateway_sse_fanout",
         "watchers": WATCHERS,
         "jobs": JOBS,
+        "client_processes": CLIENT_PROCESSES,
         "connected": connected,
         "failures": failures,
         "failure_reasons": reasons,
@@ -157,10 +187,14 @@ async def run(url: str, gateway_pid: int) -> dict[str, object]:
         "rss_baseline_mb": round(baseline, 1),
         "rss_with_streams_mb": round(loaded, 1),
         "kb_per_stream": round((loaded - baseline) * 1024 / max(1, connected), 1),
+        "idle_cpu_percent": round(idle_cpu * 100, 1),
         "rss_after_disconnect_mb": round(after, 1),
+        "fanout_min_ms": round(latencies[0] * 1000, 1),
         "fanout_p50_ms": round(q[49] * 1000, 1),
         "fanout_p99_ms": round(q[98] * 1000, 1),
         "fanout_max_ms": round(latencies[-1] * 1000, 1),
+        "fanout_read_p50_ms": round(r[49] * 1000, 1),
+        "fanout_read_p99_ms": round(r[98] * 1000, 1),
     }
 
 

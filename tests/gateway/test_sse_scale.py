@@ -14,6 +14,11 @@ from tests.gateway.conftest import Gateway, SseStream, dispatcher_paused, multip
 WATCHERS = 40
 
 
+def direct_events() -> float:
+    """Events the gateway's fan-out wrote straight to sockets (server.DirectBody), not through a woken task."""
+    return REGISTRY.get_sample_value("gateway_sse_events_direct_total") or 0.0
+
+
 def watch_calls_handled() -> float:
     """WatchJob calls the orchestrator (in this process) has finished handling, as its metrics count them."""
     return sum(
@@ -41,6 +46,7 @@ async def test_many_watchers_of_one_job_share_one_upstream_stream(gateway: Gatew
             accepted = upload.json()
             job_id = accepted["job_id"]
             calls_before, handled_before = hub.upstream_calls, watch_calls_handled()
+            direct_before = direct_events()
             watchers = [asyncio.create_task(read_sse(http, accepted["progress_url"])) for _ in range(WATCHERS)]
             # One more resumes after the first event (EventSource's Last-Event-ID): it shares the feed too.
             resume = read_sse(http, accepted["progress_url"], headers={"Last-Event-ID": "1"})
@@ -75,6 +81,9 @@ async def test_many_watchers_of_one_job_share_one_upstream_stream(gateway: Gatew
     resumed = streams[WATCHERS]
     assert [int(e.id) for e in resumed.events if e.id] == [s for s in sequences if s > 1]
     assert resumed.events[-1].data["status"] == "completed"
+    # The live events reached the waiting watchers in the fan-out's own pass (each watcher's events after its
+    # first, the terminal one included): at least one per watcher.
+    assert direct_events() - direct_before >= WATCHERS
     # Nothing left behind: the feed ended with its job.
     assert all(key[1] != job_id for key in hub._feeds)
 

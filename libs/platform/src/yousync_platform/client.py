@@ -89,6 +89,11 @@ class _RequestIdStreamStream(grpc.aio.StreamStreamClientInterceptor):
         return await continuation(_with_request_id(details), request_iterator)
 
 
+# A ping every 30 s while a call is open (a quiet WatchJob stream for minutes): the servers accept one every
+# server.MIN_PING_INTERVAL_MS, so they never answer GOAWAY "too_many_pings", which kills every call on the channel.
+KEEPALIVE_TIME_MS = 30_000
+
+
 def open_channel(target: str, policy: ClientPolicy) -> grpc.aio.Channel:
     # Our streaming clients need the server's status when a write races the end of the call (idempotent).
     install_grpc_write_fix()
@@ -98,7 +103,7 @@ def open_channel(target: str, policy: ClientPolicy) -> grpc.aio.Channel:
             ("grpc.service_config", policy.service_config()),
             ("grpc.enable_retries", 1),
             ("grpc.max_receive_message_length", 8 * 1024 * 1024),
-            ("grpc.keepalive_time_ms", 30_000),
+            ("grpc.keepalive_time_ms", KEEPALIVE_TIME_MS),
             # In-cluster peers come back quickly: don't wait minutes before reconnecting.
             ("grpc.initial_reconnect_backoff_ms", 200),
             ("grpc.max_reconnect_backoff_ms", 2_000),

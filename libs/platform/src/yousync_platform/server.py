@@ -26,6 +26,8 @@ from yousync_platform.pipeline import PipelineRegistrar, ServerPipeline
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+# Pings accepted from a client this often even when no data flows (gRPC's default is one per 5 minutes).
+MIN_PING_INTERVAL_MS = 10_000
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,10 @@ class GrpcServer:
                 # Clients reconnect now and then, so new replicas behind DNS round robin get traffic.
                 ("grpc.max_connection_age_ms", 300_000),
                 ("grpc.max_connection_age_grace_ms", 1_800_000),
+                # Our clients ping every client.KEEPALIVE_TIME_MS while a call is open, data or not; gRPC's
+                # default here (5 min without data) answers the third such ping with GOAWAY ENHANCE_YOUR_CALM,
+                # which fails every call on the connection (a quiet WatchJob stream and all its watchers).
+                ("grpc.http2.min_ping_interval_without_data_ms", MIN_PING_INTERVAL_MS),
             ],
         )
         pipeline = ServerPipeline(domain=domain, verifier=verifier, public_methods=public_methods)

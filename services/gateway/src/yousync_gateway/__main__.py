@@ -12,7 +12,7 @@ from uvicorn.supervisors import Multiprocess
 
 from yousync_gateway.app import create_app
 from yousync_gateway.metrics import MetricsServer
-from yousync_gateway.server import ServerLimits, WorkerHttpProtocol, uvicorn_config
+from yousync_gateway.server import ServerLimits, WorkerHttpProtocol, settle_heap, uvicorn_config
 from yousync_gateway.settings import GatewaySettings
 from yousync_platform.cli import start
 
@@ -38,7 +38,9 @@ def main() -> None:
             metrics.close()
             shutil.rmtree(metrics_dir, ignore_errors=True)
     else:
-        uvicorn.Server(uvicorn_config(create_app(settings), settings)).run()
+        config = uvicorn_config(create_app(settings), settings)
+        settle_heap()
+        uvicorn.Server(config).run()
 
 
 def worker_app() -> FastAPI:
@@ -46,7 +48,9 @@ def worker_app() -> FastAPI:
     settings = start("gateway", GatewaySettings)
     WorkerHttpProtocol.limits = ServerLimits.of(settings)
     # The main process serves the workers' metrics (see main); a worker binds no metrics port of its own.
-    return create_app(settings.model_copy(update={"metrics_port": 0}))
+    app = create_app(settings.model_copy(update={"metrics_port": 0}))
+    settle_heap()
+    return app
 
 
 if __name__ == "__main__":

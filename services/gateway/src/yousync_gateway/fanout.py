@@ -10,6 +10,12 @@ missed events. Feeds are keyed by (user, job): the orchestrator authorised the f
 that user, and only that user's later watchers share it (another user's watch is its own call, and fails
 as before). A feed ends with its upstream (terminal event, deadline, error), or
 when its last watcher leaves.
+
+Delivery: a watcher that has sent everything and is waiting registers as a listener; when a frame
+arrives the feed calls every listener synchronously (`on_frame`), and a listener that can write the
+frame (already framed as an HTTP chunk, once, in `Frame.chunk`) straight to its socket does so there and
+keeps sleeping. So the fan-out of one event to ten thousand watchers is one pass of socket writes; only
+what cannot go that way (the end of a stream, a slow client) wakes a watcher's own task.
 """
 
 from __future__ import annotations
@@ -17,15 +23,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import grpc
 
 from yousync.analysis.v1 import analysis_pb2
 from yousync_gateway import convert, sse
 from yousync_gateway.errors import from_grpc
+from yousync_gateway.server import chunk
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Frame(NamedTuple):
+    sequence: int
+    frame: bytes  # the SSE event (without `retry:`)
+    terminal: bool
+    chunk: bytes  # `frame` as one chunk of chunked transfer encoding
+
+
+class Listener(Protocol):
+    def on_frame(self) -> None:
+        """The feed has a new frame (its last); called synchronously, it must not block."""
+
+    def on_end(self) -> None:
+        """The feed ended."""
 
 
 class JobFeed:
@@ -33,10 +57,12 @@ class JobFeed:
         self._hub = hub
         self._key = key
         self.job_id = key[1]
-        # (sequence, the SSE frame without `retry:`, terminal?) in arrival order; a job has a few dozen.
-        self.frames: list[tuple[int, bytes, bool]] = []
+        # In arrival order; a job has a few dozen.
+        self.frames: list[Frame] = []
         self.done = False
         self.watchers = 0
+        self._listeners: dict[Listener, None] = {}  # insertion-ordered: the first to wait is written first
+        self._after_end: asyncio.Future[Any] | None = None
         loop = asyncio.get_running_loop()
         self._started: asyncio.Future[None] = loop.create_future()
         self._next: asyncio.Future[None] = loop.create_future()
@@ -53,7 +79,29 @@ class JobFeed:
         """Until another frame arrives or the feed ends."""
         await asyncio.shield(self._next)
 
+    async def after_end(self, fetch: Callable[[], Awaitable[T]]) -> T:
+        """`fetch()` (the job's state once this feed has ended) run once for all the feed's watchers, not once
+        each: ten thousand watchers of a watch that broke make one GetJob call, not ten thousand."""
+        assert self.done
+        if self._after_end is None:
+            self._after_end = asyncio.ensure_future(fetch())
+        result: T = await asyncio.shield(self._after_end)
+        return result
+
+    def listen(self, listener: Listener) -> None:
+        self._listeners[listener] = None
+
+    def unlisten(self, listener: Listener) -> None:
+        self._listeners.pop(listener, None)
+
     def _notify(self) -> None:
+        if self._listeners:
+            if self.done:
+                for listener in list(self._listeners):
+                    listener.on_end()
+            else:
+                for listener in list(self._listeners):
+                    listener.on_frame()
         if not self._started.done():
             self._started.set_result(None)
         if not self._next.done():
@@ -71,7 +119,7 @@ class JobFeed:
                 if event.snapshot:
                     data["snapshot"] = True  # the current state, standing for events not replayed
                 frame = sse.event(data, event_id=event.sequence)
-                self.frames.append((event.sequence, frame, terminal))
+                self.frames.append(Frame(event.sequence, frame, terminal, chunk(frame)))
                 self._notify()
                 if terminal:
                     break

@@ -18,6 +18,10 @@ HTTP_LATENCY = Histogram(
 )
 SSE_OPEN = Gauge("gateway_sse_streams_open", "Progress streams open now.")
 SSE_EVENTS = Counter("gateway_sse_events_total", "Progress events sent.")
+SSE_DIRECT = Counter(
+    "gateway_sse_events_direct_total",
+    "Progress events of those written straight to the socket by the fan-out (no task woken, no ASGI send).",
+)
 UPLOADS = Counter("gateway_uploads_total", "Uploads, by outcome.", ["outcome"])
 
 

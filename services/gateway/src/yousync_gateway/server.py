@@ -11,7 +11,10 @@ adds, per connection:
   app is reading it) → the connection closes and the app sees `http.disconnect`;
 * a lingering close: when a response with `Connection: close` goes out while the client is still sending
   (an early 413, a 431), the rest is read and discarded, bounded by `drain_max_bytes` and
-  `drain_max_seconds`, so that a client without `Expect: 100-continue` reads the answer instead of a reset.
+  `drain_max_seconds`, so that a client without `Expect: 100-continue` reads the answer instead of a reset;
+* a direct body writer for long-lived streams (`DirectBody`, the ASGI extension `DIRECT_BODY`): the progress
+  streams' fan-out writes an already framed chunk to ten thousand sockets in one synchronous pass instead
+  of waking ten thousand tasks that each await `send` through every middleware.
 
 It relies on uvicorn's `HttpToolsProtocol` internals (`cycle`, `flow`, the parser callbacks); the version
 is pinned by uv.lock and tests/security/test_server_limits.py exercises every branch over real sockets.
@@ -20,8 +23,10 @@ is pinned by uv.lock and tests/security/test_server_limits.py exercises every br
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -68,6 +73,60 @@ HEAD_TIMEOUT = _plain(408, "Request Timeout", "REQUEST_TIMEOUT", "request head n
 
 class _HeadTooLarge(Exception):
     pass
+
+
+DIRECT_BODY = "yousync.direct_body"
+
+
+def chunk(data: bytes) -> bytes:
+    """`data` framed as one chunk of chunked transfer encoding (what uvicorn writes for a body message)."""
+    return b"%x\r\n%b\r\n" % (len(data), data)
+
+
+class DirectBody:
+    """`scope["extensions"][DIRECT_BODY]` of a request: write chunks of its response's body straight to the
+    connection, from plain (synchronous) code, when that is exactly what awaiting
+    `send({"type": "http.response.body", "body": data, "more_body": True})` would do at once: the response
+    has started with chunked transfer encoding, is not complete, the client is still connected and is
+    reading (the transport's write buffer is under its high-water mark, so `send` would not wait).
+    Otherwise `write` writes nothing and says so, and the caller uses `send`, which waits, as usual.
+    Only body chunks in the middle of a response go this way: its start and its end go through `send`
+    and every middleware. `on_lost` registers a callback run once when the connection is lost, so a
+    stream that only waits learns of it without reading `receive` in another task."""
+
+    __slots__ = ("_cycle", "_lost", "_real")
+
+    def __init__(self, real: asyncio.Transport, cycle: Any) -> None:
+        self._real = real
+        self._cycle = cycle
+        self._lost: Callable[[], None] | None = None
+
+    @property
+    def connected(self) -> bool:
+        return not self._cycle.disconnected and not self._real.is_closing()
+
+    def write(self, framed: bytes) -> bool:
+        """Write `framed` (made with `chunk()`); False (nothing written) when `send` must be used instead."""
+        cycle = self._cycle
+        if (
+            cycle.chunked_encoding is not True
+            or not cycle.response_started
+            or cycle.response_complete
+            or cycle.disconnected
+            or cycle.flow.write_paused
+            or self._real.is_closing()
+        ):
+            return False
+        self._real.write(framed)
+        return True
+
+    def on_lost(self, callback: Callable[[], None] | None) -> None:
+        self._lost = callback
+
+    def _connection_lost(self) -> None:
+        callback, self._lost = self._lost, None
+        if callback is not None:
+            callback()
 
 
 class _Transport:
@@ -119,6 +178,7 @@ class GuardedProtocol(HttpToolsProtocol):
         self._drain_timer: asyncio.TimerHandle | None = None
         self._draining = False
         self._drained = 0
+        self._directs: list[DirectBody] = []  # of this connection's responses not yet complete
 
     # --- connection ---------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -130,6 +190,9 @@ class GuardedProtocol(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_timers()
         super().connection_lost(exc)
+        directs, self._directs = self._directs, []
+        for direct in directs:
+            direct._connection_lost()
 
     def data_received(self, data: bytes) -> None:
         if self._draining:
@@ -180,7 +243,16 @@ class GuardedProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         self._cancel(self._head_timer)
         self._head_timer = None
+        previous = self.cycle
         super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not previous and cycle is not None and self._real is not None:  # a new request (no upgrade)
+            direct = DirectBody(self._real, cycle)
+            if self._directs:
+                self._directs = [d for d in self._directs if not d._cycle.response_complete]
+            self._directs.append(direct)
+            scope: dict[str, Any] = self.scope  # type: ignore[assignment]
+            scope["extensions"] = {**scope.get("extensions", {}), DIRECT_BODY: direct}
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
@@ -322,6 +394,20 @@ def install_access_log_redaction() -> None:
         access.addFilter(RedactQueryStrings())
 
 
+# Connections the kernel holds for accept(): a burst of EventSource reconnections (thousands of tabs after a
+# deploy) queues here instead of being dropped; the kernel caps it at net.core.somaxconn.
+LISTEN_BACKLOG = 8192
+
+
+def settle_heap() -> None:
+    """Once the app is built: what start-up allocated (modules, routes, schemas, settings) lives as long as
+    the process, so `gc.freeze()` takes it out of the collector's view and a full collection walks only what
+    requests and streams hold. (A larger young-generation threshold was tried too: no gain measurable on the
+    shared 2-core machine, so the thresholds stay CPython's.)"""
+    gc.collect()
+    gc.freeze()
+
+
 def uvicorn_config(app: Any, settings: GatewaySettings, **overrides: Any) -> uvicorn.Config:
     """THE server configuration of the gateway, used by `yousync-gateway` and by the tests' gateway."""
     install_access_log_redaction()
@@ -336,6 +422,7 @@ def uvicorn_config(app: Any, settings: GatewaySettings, **overrides: Any) -> uvi
         "forwarded_allow_ips": settings.forwarded_allow_ips,
         "server_header": False,
         "lifespan": "on",
+        "backlog": LISTEN_BACKLOG,
     }
     options.update(overrides)
     return uvicorn.Config(app, **options)

@@ -7,7 +7,7 @@ import contextlib
 import datetime as dt
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import grpc
@@ -19,8 +19,10 @@ from yousync_gateway import convert, schemas, sse
 from yousync_gateway.deps import Caller, CallerDep, GatewayState, State, verify_access_token
 from yousync_gateway.errors import COMMON_ERRORS, ApiError, errors, from_domain, from_grpc
 from yousync_gateway.fanout import JobFeed
-from yousync_gateway.metrics import SSE_EVENTS, SSE_OPEN, UPLOADS
+from yousync_gateway.metrics import SSE_DIRECT, SSE_EVENTS, SSE_OPEN, UPLOADS
 from yousync_gateway.routes.catalog import MAX_ID
+from yousync_gateway.server import DirectBody
+from yousync_gateway.server import chunk as http_chunk
 from yousync_gateway.uploads import upload_take
 from yousync_platform.access_tokens import bearer_token
 from yousync_platform.errors import DomainError
@@ -256,16 +258,26 @@ async def open_progress_stream(state: GatewayState, caller: Caller, job_id: str,
     if first is None:
         release()
         return Response(status_code=204)
-    return StreamingResponse(
-        watcher.events(first, release),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"},
-    )
+    watcher.ready(first, release)
+    return sse.EventStream(watcher, headers={"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"})
+
+
+_COMMENT_CHUNK = http_chunk(sse.comment())
+_events_sent = 0  # events written straight to sockets, added to SSE_EVENTS once per fan-out pass
+
+
+def _count_events() -> None:
+    global _events_sent
+    SSE_EVENTS.inc(_events_sent)
+    SSE_DIRECT.inc(_events_sent)
+    _events_sent = 0
 
 
 class _Watcher:
     """One SSE connection, reading its job's shared feed (fanout.py) from its own position, with heartbeats
-    while it is quiet."""
+    while it is quiet. While it waits it listens to the feed: a frame it can write straight to its socket
+    (`DirectBody`) is written there and then, without waking its task; heartbeats go the same way, from a
+    timer. Its task wakes only for what must go through `send` (the end, a slow client) or to finish."""
 
     def __init__(self, state: GatewayState, caller: Caller, job_id: str, after: int) -> None:
         self.state = state
@@ -275,6 +287,15 @@ class _Watcher:
         self.feed: JobFeed | None = None
         self.position = 0  # index of the next frame of the feed to send
         self.terminal_sent = False
+        self.lost = False
+        self._first = b""
+        self._release: Callable[[], None] = lambda: None
+        self._direct: DirectBody | None = None
+        self._wake: asyncio.Future[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._quiet = True  # nothing written since the heartbeat timer was armed
+        self._heartbeat_due = False
+        self._deadline = 0.0
 
     async def first(self) -> bytes | None:
         """The first event, or None when there is nothing to send; 4xx errors are raised here, before any byte."""
@@ -302,12 +323,17 @@ class _Watcher:
             self.close()
             raise
 
+    def ready(self, first: bytes, release: Callable[[], None]) -> None:
+        """The stream will start with `first`; `release` frees its slot when it ends."""
+        self._first = first
+        self._release = release
+
     def _next_frame(self) -> bytes | None:
         """The next frame after the watcher's last sequence, if the feed has it."""
         assert self.feed is not None
         frames = self.feed.frames
         while self.position < len(frames):
-            sequence, frame, terminal = frames[self.position]
+            sequence, frame, terminal, _ = frames[self.position]
             self.position += 1
             if sequence > self.after:
                 self.after = sequence
@@ -319,20 +345,16 @@ class _Watcher:
 
     async def _terminal_snapshot(self, *, retry: bool = False) -> bytes | None:
         """When the watch ended without a terminal event here: the job's terminal snapshot, if it is over."""
-        metadata = self.caller.metadata
+        feed = self.feed
         try:
-            job = await self.state.clients.analysis.GetJob(
-                analysis_pb2.GetJobRequest(job_id=self.job_id), metadata=metadata
-            )
-            if job.state not in convert.JOB_TERMINAL:
-                return None
-            result = None
-            if job.state == analysis_pb2.JOB_STATE_COMPLETED:
-                result = await self.state.clients.analysis.GetResult(
-                    analysis_pb2.GetResultRequest(job_id=self.job_id), metadata=metadata
-                )
+            if feed is not None and feed.done:
+                job, result = await feed.after_end(self._job_and_result)
+            else:
+                job, result = await self._job_and_result()
         except grpc.aio.AioRpcError as error:
             raise from_grpc(error) from None
+        if job.state not in convert.JOB_TERMINAL:
+            return None
         self.terminal_sent = True
         return sse.event(
             {**convert.job_snapshot_event(job, result), "snapshot": True},
@@ -340,34 +362,107 @@ class _Watcher:
             retry_ms=self.state.settings.sse_retry_ms if retry else None,
         )
 
-    async def events(self, first: bytes, release: Callable[[], None]) -> AsyncIterator[bytes]:
+    async def _job_and_result(self) -> tuple[analysis_pb2.Job, analysis_pb2.Result | None]:
+        metadata, analysis = self.caller.metadata, self.state.clients.analysis
+        job = await analysis.GetJob(analysis_pb2.GetJobRequest(job_id=self.job_id), metadata=metadata)
+        result = None
+        if job.state == analysis_pb2.JOB_STATE_COMPLETED:
+            result = await analysis.GetResult(analysis_pb2.GetResultRequest(job_id=self.job_id), metadata=metadata)
+        return job, result
+
+    # --- sse.Source -----------------------------------------------------------------------------
+    async def run(self, body: Callable[[bytes], Awaitable[None]], direct: DirectBody | None) -> None:
         SSE_OPEN.inc()
-        heartbeat = self.state.settings.sse_heartbeat_seconds
-        deadline = time.monotonic() + self.state.settings.sse_max_seconds
+        self._direct = direct
+        self._deadline = time.monotonic() + self.state.settings.sse_max_seconds
         feed = self.feed
         assert feed is not None
         try:
-            yield first
-            while not self.terminal_sent and time.monotonic() < deadline:
+            await body(self._first)
+            while not self.terminal_sent and not self.lost and time.monotonic() < self._deadline:
                 frame = self._next_frame()
                 if frame is not None:
-                    yield frame
+                    await body(frame)
                     continue
                 if feed.done:
                     with contextlib.suppress(ApiError):
                         snapshot = await self._terminal_snapshot()
                         if snapshot is not None:
-                            yield snapshot
+                            await body(snapshot)
                     break
-                try:
-                    async with asyncio.timeout(heartbeat):
-                        await feed.changed()
-                except TimeoutError:
-                    yield sse.comment()
+                if self._heartbeat_due:
+                    self._heartbeat_due = False
+                    await body(sse.comment())
+                    continue
+                await self._sleep(feed)
         finally:
             SSE_OPEN.dec()
+            self._direct = None
             self.close()
-            release()
+            self._release()
+
+    def disconnected(self) -> None:
+        self.lost = True
+        self._wakeup()
+
+    # --- waiting, and the fan-out's synchronous writes ------------------------------------------
+    async def _sleep(self, feed: JobFeed) -> None:
+        """Until the feed has something this task must send, the heartbeat is due, the deadline, or the end."""
+        self._wake = wake = asyncio.get_running_loop().create_future()
+        feed.listen(self)
+        self._arm_heartbeat()
+        try:
+            await wake
+        finally:
+            self._wake = None
+            feed.unlisten(self)
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+    def _wakeup(self) -> None:
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)
+
+    def _arm_heartbeat(self) -> None:
+        self._quiet = True
+        delay = min(self.state.settings.sse_heartbeat_seconds, self._deadline - time.monotonic())
+        self._timer = asyncio.get_running_loop().call_later(max(0.0, delay), self._on_heartbeat)
+
+    def _on_heartbeat(self) -> None:
+        self._timer = None
+        if time.monotonic() >= self._deadline:
+            self._wakeup()
+        elif not self._quiet:
+            self._arm_heartbeat()  # an event went out meanwhile: a whole quiet period from now
+        elif self._direct is not None and self._direct.write(_COMMENT_CHUNK):
+            self._arm_heartbeat()
+        else:
+            self._heartbeat_due = True
+            self._wakeup()
+
+    def on_frame(self) -> None:
+        global _events_sent
+        feed, direct = self.feed, self._direct
+        if feed is not None and direct is not None and self.position == len(feed.frames) - 1:
+            new = feed.frames[-1]
+            if new.sequence <= self.after:
+                self.position += 1  # already sent before this stream resumed: skipped, as _next_frame does
+                return
+            if direct.write(new.chunk):
+                self.position += 1
+                self.after = new.sequence
+                self._quiet = False
+                if not _events_sent:
+                    asyncio.get_running_loop().call_soon(_count_events)
+                _events_sent += 1
+                if not new.terminal:
+                    return
+                self.terminal_sent = True
+        self._wakeup()
+
+    def on_end(self) -> None:
+        self._wakeup()
 
     def close(self) -> None:
         if self.feed is not None:
