@@ -363,6 +363,25 @@ def _replica_name(name: str, index: int) -> str:
     return name if index == 0 else f"{name}_{index + 1}"
 
 
+def _await_start(
+    kind: str, name: str, process: subprocess.Popen[bytes], port: int, logs: Path, stopping: Callable[[], bool]
+) -> None:
+    """Wait until the process listens on its port, then print its address."""
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            wait_for_port(port, timeout=0.5)
+            break
+        except TimeoutError:
+            if process.poll() is not None or stopping() or time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not start; see {logs / (name + '.log')}") from None
+    if kind == "gateway":
+        url = f"http://127.0.0.1:{port}"
+        print(f"  {name:<10} {url}  (API docs: {url}/docs)", flush=True)
+    else:
+        print(f"  {name:<10} 127.0.0.1:{port}", flush=True)
+
+
 def main() -> int:
     run_dir = _run_dir()
     auto = os.environ.get("YOUSYNC_PORTS") == "auto"
@@ -406,6 +425,7 @@ def main() -> int:
                 ),
             },
         )
+        starting: list[tuple[str, str, subprocess.Popen[bytes], int]] = []
         if replicas > 1:
             print(f"  replicas   {replicas} of {', '.join(sorted(REPLICATED))}", flush=True)
         for spec in SERVICES:
@@ -416,22 +436,17 @@ def main() -> int:
                     spec.setup(stack)
                 except subprocess.CalledProcessError:
                     raise RuntimeError(f"{spec.name} setup failed; see {logs}") from None
+            # The first replica migrates its schema at start: the others start once it is up, in parallel
+            # with what follows, and are waited for before "ready".
             for index, port in enumerate(ports[spec.name]):
                 name = _replica_name(spec.name, index)
                 process = supervisor.start(name, spec.module, spec.env(stack, index), logs)
-                deadline = time.monotonic() + 60
-                while True:
-                    try:
-                        wait_for_port(port, timeout=0.5)
-                        break
-                    except TimeoutError:
-                        if process.poll() is not None or stop_requested or time.monotonic() > deadline:
-                            raise RuntimeError(f"{name} did not start; see {logs / (name + '.log')}") from None
-                if spec.name == "gateway":
-                    url = f"http://127.0.0.1:{port}"
-                    print(f"  {name:<10} {url}  (API docs: {url}/docs)", flush=True)
-                else:
-                    print(f"  {name:<10} 127.0.0.1:{port}", flush=True)
+                starting.append((spec.name, name, process, port))
+                if index == 0:
+                    while starting:
+                        _await_start(*starting.pop(), logs, lambda: stop_requested)
+        while starting:
+            _await_start(*starting.pop(0), logs, lambda: stop_requested)
         print("ready — press Ctrl-C to stop", flush=True)
         # A process that dies is restarted (with backoff); the stack stops only on Ctrl-C/SIGTERM.
         while not stop_requested:
