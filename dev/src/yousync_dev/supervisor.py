@@ -374,7 +374,10 @@ def _await_start(
             break
         except TimeoutError:
             if process.poll() is not None or stopping() or time.monotonic() > deadline:
-                raise RuntimeError(f"{name} did not start; see {logs / (name + '.log')}") from None
+                log = logs / f"{name}.log"
+                why = "exited" if process.poll() is not None else "not listening after 120 s"
+                tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:]) if log.exists() else ""
+                raise RuntimeError(f"{name} did not start ({why}); see {log}; its last lines:\n{tail}") from None
     if kind == "gateway":
         url = f"http://127.0.0.1:{port}"
         print(f"  {name:<10} {url}  (API docs: {url}/docs)", flush=True)
