@@ -104,7 +104,7 @@ def running_suite(extra_env: dict[str, str] | None = None) -> Iterator[Suite]:
     output: list[str] = []
     try:
         assert process.stdout is not None
-        deadline = time.monotonic() + 600
+        deadline = time.monotonic() + 900
         for line in process.stdout:
             output.append(line.rstrip())
             match = ADDRESS.match(line)

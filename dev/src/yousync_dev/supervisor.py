@@ -59,6 +59,8 @@ MAX_REPLICAS = 8
 BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 30.0
 STABLE_SECONDS = 30.0
+# How long a process may take to listen at start (a loaded 2-core machine can be slow).
+START_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -367,7 +369,7 @@ def _await_start(
     kind: str, name: str, process: subprocess.Popen[bytes], port: int, logs: Path, stopping: Callable[[], bool]
 ) -> None:
     """Wait until the process listens on its port, then print its address."""
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + START_SECONDS
     while True:
         try:
             wait_for_port(port, timeout=0.5)
@@ -375,7 +377,7 @@ def _await_start(
         except TimeoutError:
             if process.poll() is not None or stopping() or time.monotonic() > deadline:
                 log = logs / f"{name}.log"
-                why = "exited" if process.poll() is not None else "not listening after 120 s"
+                why = "exited" if process.poll() is not None else f"not listening after {START_SECONDS:g} s"
                 tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:]) if log.exists() else ""
                 raise RuntimeError(f"{name} did not start ({why}); see {log}; its last lines:\n{tail}") from None
     if kind == "gateway":
