@@ -24,6 +24,7 @@ import os
 import random
 import re
 import signal
+import socket
 import sys
 import time
 import uuid
@@ -41,7 +42,7 @@ from yousync.analysis.v1 import events_pb2
 JOBS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 SEED = int(sys.argv[2]) if len(sys.argv) > 2 else 1
 USERS = 8
-KILL_EVERY = 4.0  # seconds between kills
+KILL_EVERY = 6.0  # seconds between kills
 SUBMIT_EVERY = 0.25  # seconds between uploads
 CHAOS_MAX_SECONDS = 240.0  # kills stop after this long (or once every job settled)
 SETTLE_MAX_SECONDS = 300.0  # after the last kill, how long the run may take to settle
@@ -57,6 +58,8 @@ ENV = {
     "GATEWAY_MAX_CONCURRENT_STREAMS": str(JOBS),
     # A dispatch whose dispatcher died is redelivered after this long (heartbeats every third of it).
     "ORCHESTRATOR_ACK_WAIT_SECONDS": "10",
+    # Every replica of a kind may be down for a while here: a job gets more attempts before it is dead-lettered.
+    "ORCHESTRATOR_MAX_DELIVER": "10",
 }
 
 
@@ -181,6 +184,15 @@ async def watch(session: aiohttp.ClientSession, run: Run, job: Job, deadline: fl
             continue
 
 
+def listening(address: str) -> bool:
+    host, port = address.removeprefix("http://").rsplit(":", 1)
+    try:
+        with socket.create_connection((host, int(port)), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 async def chaos(suite: Any, run: Run, stop: asyncio.Event, rng: random.Random) -> None:
     """SIGKILL a random replica every KILL_EVERY seconds; restart NATS once (at the third round)."""
     started = time.monotonic()
@@ -197,7 +209,11 @@ async def chaos(suite: Any, run: Run, stop: asyncio.Event, rng: random.Random) -
             os.kill(pids["nats"], signal.SIGTERM)  # the supervisor starts it again, same port and store
             run.nats_restarts += 1
         else:
-            victim = rng.choice(sorted(name for name in pids if VICTIMS.match(name)))
+            # A replica that is up (listening): killing one still starting would measure nothing new.
+            up = sorted(name for name in pids if VICTIMS.match(name) and listening(suite.target(name)))
+            if not up:
+                continue
+            victim = rng.choice(up)
             try:
                 os.kill(pids[victim], signal.SIGKILL)
             except ProcessLookupError:
