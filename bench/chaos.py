@@ -80,6 +80,7 @@ class Run:
     upload_retries: int = 0
     upload_failures: int = 0
     reconnects: int = 0
+    reconnect_reasons: Counter[str] = field(default_factory=Counter)
     kills: Counter[str] = field(default_factory=Counter)
     nats_restarts: int = 0
     last_kill: float = 0.0
@@ -164,10 +165,10 @@ async def watch(session: aiohttp.ClientSession, run: Run, job: Job, deadline: fl
         headers = {"Last-Event-ID": last_id} if last_id else {}
         try:
             async with session.get(f"{run.gateway()}{job.progress_path}", headers=headers) as response:
-                if response.status == 401:
-                    await fresh_ticket_path(session, run, job)
-                    continue
                 if response.status != 200:
+                    run.reconnect_reasons[str(response.status)] += 1
+                    if response.status == 401:
+                        await fresh_ticket_path(session, run, job)
                     continue
                 async for raw in response.content:
                     line = raw.decode().rstrip("\n")
@@ -180,8 +181,9 @@ async def watch(session: aiohttp.ClientSession, run: Run, job: Job, deadline: fl
                         if status in TERMINAL:
                             job.terminal.add(status)
                             return
-        except (aiohttp.ClientError, TimeoutError, ValueError):
-            continue
+                run.reconnect_reasons["ended"] += 1
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            run.reconnect_reasons[type(error).__name__] += 1
 
 
 def listening(address: str) -> bool:
@@ -288,8 +290,9 @@ async def run_chaos(stack: Stack) -> dict[str, Any]:
             await asyncio.sleep(SUBMIT_EVERY)
         await asyncio.gather(*submissions)
         # Kills go on until every watcher is done or the chaos time is up, whichever comes first.
-        watching = asyncio.ensure_future(asyncio.gather(*watchers, return_exceptions=True))
-        await asyncio.wait([chaos_task, watching], return_when=asyncio.FIRST_COMPLETED)
+        watching: asyncio.Future[Any] = asyncio.ensure_future(asyncio.gather(*watchers, return_exceptions=True))
+        either: list[asyncio.Future[Any]] = [chaos_task, watching]
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
         stop.set()
         await chaos_task
         chaos_end = time.monotonic()
@@ -319,6 +322,7 @@ async def run_chaos(stack: Stack) -> dict[str, Any]:
         "upload_failures": run.upload_failures,
         "upload_retries": run.upload_retries,
         "watcher_reconnects": run.reconnects,
+        "reconnect_reasons": dict(run.reconnect_reasons),
         "kills": dict(run.kills),
         "nats_restarts": run.nats_restarts,
         "seconds": round(time.monotonic() - started, 1),
