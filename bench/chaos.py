@@ -10,9 +10,11 @@ KILL_EVERY seconds, and NATS is restarted once. Then the run settles: every job 
 state and every watcher its terminal event.
 
 Prints one JSON line last: jobs, completed, failed, lost (no terminal state after settling),
-duplicate_results (jobs with more than one take-completed event on the bus, or whose watcher saw two
-different terminal events), watchers_without_terminal, settle_seconds (from the last kill to the last
-job settled), kills, nats_restarts, upload_retries, watcher_reconnects, seconds.
+duplicate_results (jobs with two different take-completed events on the bus, i.e. two results, or
+whose watcher saw two different terminal events; the same event delivered twice is counted apart, as
+same_completion_event_twice_on_bus, since consumers dedupe by event id), watchers_without_terminal,
+settle_seconds (from the last kill to the last job settled), kills, nats_restarts, upload_retries,
+watcher_reconnects, seconds.
 Usage: python bench/chaos.py [jobs] [seed]
 """
 
@@ -46,6 +48,7 @@ KILL_EVERY = 6.0  # seconds between kills
 SUBMIT_EVERY = 0.25  # seconds between uploads
 CHAOS_MAX_SECONDS = 240.0  # kills stop after this long (or once every job settled)
 SETTLE_MAX_SECONDS = 300.0  # after the last kill, how long the run may take to settle
+UPLOAD_MAX_SECONDS = 240.0  # an upload is sent again (same Idempotency-Key) for this long
 TAKE_COMPLETED = "analysis.events.take_completed"
 VICTIMS = re.compile(r"^(gateway|analysis_orchestrator|dispatcher|analyzer)(_\d+)?$")
 TAKES = [(line, (FIXTURES / line / "good.wav").read_bytes()) for line in ("offer", "force")]
@@ -79,6 +82,7 @@ class Run:
     jobs: list[Job] = field(default_factory=list)
     upload_retries: int = 0
     upload_failures: int = 0
+    upload_retry_reasons: Counter[str] = field(default_factory=Counter)
     reconnects: int = 0
     reconnect_reasons: Counter[str] = field(default_factory=Counter)
     kills: Counter[str] = field(default_factory=Counter)
@@ -111,7 +115,10 @@ async def upload(session: aiohttp.ClientSession, run: Run, index: int, token_ids
     user = index % USERS
     line, data = TAKES[index % len(TAKES)]
     key = str(uuid.uuid4())
-    for attempt in range(20):
+    deadline = time.monotonic() + UPLOAD_MAX_SECONDS
+    attempt = 0
+    while time.monotonic() < deadline:
+        attempt += 1
         form = aiohttp.FormData()
         form.add_field("audio_file", data, filename="take.wav", content_type="audio/wav")
         try:
@@ -123,12 +130,13 @@ async def upload(session: aiohttp.ClientSession, run: Run, index: int, token_ids
                 if response.status in (200, 202):
                     body = await response.json()
                     return Job(body["job_id"], user, body["progress_url"])
+                run.upload_retry_reasons[str(response.status)] += 1
                 if response.status == 401:
                     await sign_in(session, run, user)
                 elif response.status < 500 and response.status != 429:
                     raise RuntimeError(f"upload refused: {response.status} {await response.text()}")
-        except (aiohttp.ClientError, TimeoutError):
-            pass
+        except (aiohttp.ClientError, TimeoutError) as error:
+            run.upload_retry_reasons[type(error).__name__] += 1
         run.upload_retries += 1
         await asyncio.sleep(min(0.25 * 2**attempt, 3.0))
     run.upload_failures += 1
@@ -240,9 +248,10 @@ async def job_state(session: aiohttp.ClientSession, run: Run, job: Job) -> str:
     return "unknown"
 
 
-async def completions_on_the_bus(nats_url: str) -> Counter[str]:
-    """How many take-completed events each job has in the stream (what downstream consumers receive)."""
-    counts: Counter[str] = Counter()
+async def completions_on_the_bus(nats_url: str) -> dict[str, Counter[str]]:
+    """The take-completed events of each job in the stream (what downstream consumers receive), by
+    event id: two ids are two results; one id twice is one result delivered twice (consumers dedupe)."""
+    counts: dict[str, Counter[str]] = {}
     client = await nats.connect(nats_url)
     try:
         js = client.jetstream()
@@ -254,7 +263,8 @@ async def completions_on_the_bus(nats_url: str) -> Counter[str]:
                 message = await subscription.next_msg(timeout=2.0)
             except nats.errors.TimeoutError:
                 break
-            counts[events_pb2.TakeCompleted.FromString(message.data).job_id] += 1
+            event = events_pb2.TakeCompleted.FromString(message.data)
+            counts.setdefault(event.job_id, Counter())[event.event_id] += 1
         await subscription.unsubscribe()
     finally:
         await client.close()
@@ -305,10 +315,11 @@ async def run_chaos(stack: Stack) -> dict[str, Any]:
             job.state = state
     bus = await completions_on_the_bus(suite.target("nats"))
     state_counts = Counter(job.state for job in run.jobs)
-    duplicates = {job_id for job_id, count in bus.items() if count > 1} | {
+    duplicates = {job_id for job_id, ids in bus.items() if len(ids) > 1} | {
         job.id for job in run.jobs if len(job.terminal) > 1
     }
-    completed_without_event = sum(1 for job in run.jobs if job.state == "completed" and bus[job.id] == 0)
+    completed_without_event = sum(1 for job in run.jobs if job.state == "completed" and job.id not in bus)
+    redelivered = sum(1 for ids in bus.values() if any(n > 1 for n in ids.values()))
     return {
         "benchmark": "chaos",
         "jobs": len(run.jobs),
@@ -319,8 +330,10 @@ async def run_chaos(stack: Stack) -> dict[str, Any]:
         "watchers_without_terminal": sum(1 for job in run.jobs if not job.terminal),
         "settle_seconds": round(settled - (run.last_kill or chaos_end), 1),
         "completed_without_bus_event": completed_without_event,
+        "same_completion_event_twice_on_bus": redelivered,
         "upload_failures": run.upload_failures,
         "upload_retries": run.upload_retries,
+        "upload_retry_reasons": dict(run.upload_retry_reasons),
         "watcher_reconnects": run.reconnects,
         "reconnect_reasons": dict(run.reconnect_reasons),
         "kills": dict(run.kills),
