@@ -26,6 +26,8 @@ from tests.analyzer.helpers import FIXTURES, LINES, write_lines_catalog
 from yousync_dev.suite_process import Suite, running_suite
 from yousync_dev.supervisor import BACKOFF_FIRST, BACKOFF_MAX, STABLE_SECONDS, Supervisor
 
+# Twelve processes start on a shared 2-core machine: more than the default per-test time.
+pytestmark = pytest.mark.timeout(900)
 GRPC = ("auth", "catalog", "analyzer", "analyzer_2", "analysis_orchestrator", "analysis_orchestrator_2")
 HEALTH_ONLY = ("dispatcher", "dispatcher_2")
 
