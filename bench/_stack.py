@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.analyzer.helpers import FIXTURES, LINES, write_lines_catalog  # noqa: E402
-from yousync_dev.suite_process import running_suite  # noqa: E402
+from yousync_dev.suite_process import Suite, running_suite  # noqa: E402
 
 __all__ = ["FIXTURES", "Stack", "fixture_text", "line_token", "running_stack", "sign_in"]
 DEMO = ROOT / "services" / "catalog" / "demo"
@@ -31,6 +31,7 @@ QUIET = {f"{prefix}_LOG_LEVEL": "WARNING" for prefix in ("AUTH", "CATALOG", "ANA
 class Stack:
     url: str
     gateway_pid: int
+    suite: Suite  # every address and pid, for benchmarks that need more than the first gateway
 
 
 @contextlib.contextmanager
@@ -42,7 +43,7 @@ def running_stack(*, extra_env: dict[str, str] | None = None, demo: bool = True)
         folders = [write_lines_catalog(lines), *([DEMO] if demo else [])]
         env = {**QUIET, "YOUSYNC_CATALOG_DIRS": os.pathsep.join(map(str, folders)), **(extra_env or {})}
         with running_suite(env) as suite:
-            yield Stack(suite.target("gateway"), suite.pid_of("yousync_gateway"))
+            yield Stack(suite.target("gateway"), suite.pid_of("yousync_gateway"), suite)
     finally:
         shutil.rmtree(lines, ignore_errors=True)
 

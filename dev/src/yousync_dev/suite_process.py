@@ -6,6 +6,7 @@ generator in the caller's process is not in their way. Yields the addresses the 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -13,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +31,25 @@ class Suite:
     addresses: dict[str, str]
     process: subprocess.Popen[str]
     output: list[str]
+    run_dir: Path | None = None
+    pump: threading.Thread | None = None
+
+    def pids(self) -> dict[str, int]:
+        """The pid of each supervised process by name (nats, auth, gateway, gateway_2, dispatcher, ...),
+        as the supervisor last (re)started them."""
+        assert self.run_dir is not None
+        return {name: int(pid) for name, pid in json.loads((self.run_dir / "processes.json").read_text()).items()}
+
+    def read_output(self) -> None:
+        """Keep reading what the supervisor prints (restarts), into `output`, in a daemon thread."""
+
+        def pump() -> None:
+            assert self.process.stdout is not None
+            for line in self.process.stdout:
+                self.output.append(line.rstrip())
+
+        self.pump = threading.Thread(target=pump, daemon=True)
+        self.pump.start()
 
     def target(self, name: str) -> str:
         return self.addresses[name]
@@ -36,6 +57,15 @@ class Suite:
     def stop(self, timeout: float = 60.0) -> tuple[int, str]:
         """Ctrl-C, as a user would: the exit code and what the supervisor printed while stopping."""
         self.process.send_signal(signal.SIGINT)
+        if self.pump is not None:  # stdout is being read already: wait, then take what came after
+            mark = len(self.output)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.pump.join(10)
+            return self.process.returncode, "\n".join(self.output[mark:])
         try:
             rest, _ = self.process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -74,7 +104,7 @@ def running_suite(extra_env: dict[str, str] | None = None) -> Iterator[Suite]:
     output: list[str] = []
     try:
         assert process.stdout is not None
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 900
         for line in process.stdout:
             output.append(line.rstrip())
             match = ADDRESS.match(line)
@@ -84,7 +114,7 @@ def running_suite(extra_env: dict[str, str] | None = None) -> Iterator[Suite]:
                 break
         if not output or not output[-1].startswith("ready"):
             raise RuntimeError("the suite did not start:\n" + "\n".join(output))
-        yield Suite(addresses, process, output)
+        yield Suite(addresses, process, output, run_dir)
     finally:
         if process.poll() is None:
             Suite(addresses, process, output).stop()

@@ -26,7 +26,7 @@ class World:
     clock: list[float]
 
 
-def make_world(tmp_path: Path, **caps: object) -> World:
+def make_world(tmp_path: Path, *, watch_recheck_seconds: float = 5.0, **caps: object) -> World:
     clock = [1_700_000_000.0]
     store = Store(clock=lambda: dt.datetime.fromtimestamp(clock[0], dt.UTC))
     live = FakeLive()
@@ -44,6 +44,7 @@ def make_world(tmp_path: Path, **caps: object) -> World:
         webhook_secret=SECRET,
         parse_external=parse_external,
         clock=lambda: clock[0],
+        watch_recheck_seconds=watch_recheck_seconds,
     )
     return World(service, store, live, blobs, clock)
 

@@ -230,6 +230,31 @@ async def test_live_watch_fills_a_lost_publish_from_the_database(world: World) -
     assert seen[-1].result is not None
 
 
+async def test_a_watcher_whose_live_events_never_come_gets_them_from_the_database(tmp_path: Path) -> None:
+    """Every live event lost (say the listener lost its subscription in a NATS restart): the watcher
+    still sees every event and the end, read from the database after a silence."""
+    world = make_world(tmp_path, watch_recheck_seconds=0.05)
+    job = (await world.service.upload(request(), chunks(wav(1)))).job
+    world.live.drop = set(range(1, 100))
+    seen: list[JobEvent] = []
+
+    async def watch() -> None:
+        async for event in world.service.watch("u1", job.id, 1):
+            seen.append(event)
+
+    watcher = asyncio.create_task(watch())
+    for _ in range(100):
+        if world.live.queues.get(job.id):
+            break
+        await asyncio.sleep(0)
+    await world.service.start(job.id)
+    await world.service.progress(job.id, Stage.SCORING, 50, "half")
+    await world.service.complete(job.id, ANALYSIS)
+    await asyncio.wait_for(watcher, 5)
+    assert [e.sequence for e in seen] == list(range(2, world.store.jobs[job.id].last_sequence + 1))
+    assert seen[-1].terminal and seen[-1].result is not None
+
+
 def signed(body: bytes, ts: int) -> tuple[bytes, str, int]:
     return body, webhook_signature(SECRET, ts, body), ts
 

@@ -1,5 +1,9 @@
 """gRPC clients: one reused channel per target, a deadline on every call, retries only where safe.
 
+A target may name several replicas (`ipv4:127.0.0.1:50053,127.0.0.1:50153`, or a DNS name with several
+addresses): calls are spread over them round-robin, and grpc.health.v1 client-side health checking
+(`healthCheckConfig`) keeps a replica that is not SERVING (starting, draining, gone) out of the rotation.
+
 Deadlines and retries come from the channel's service config: every method gets `timeout_seconds`
 unless listed in `streaming` (long-lived streams set their own deadline), and only the methods
 listed in `idempotent` are retried, and only on UNAVAILABLE. The request id of the current call is
@@ -57,7 +61,9 @@ class ClientPolicy:
             configs.append(entry)
         for method in sorted(self.streaming - self.idempotent):
             configs.append({"name": [{"service": self.service, "method": method}]})
-        return json.dumps({"methodConfig": configs})
+        # Health checking of each address (the whole server: service name ""); a server without the
+        # health service counts as healthy.
+        return json.dumps({"methodConfig": configs, "healthCheckConfig": {"serviceName": ""}})
 
 
 def _with_request_id(details: Any) -> Any:

@@ -179,5 +179,5 @@ async def create(settings: OrchestratorSettings, blob_settings: BlobSettings | N
         )
         resources.push_async_callback(dispatcher.stop)
     if hub is not None:
-        resources.push_async_callback(hub.stop)
+        resources.push_async_callback(hub.close)
     return Orchestrator(server, service, hub, relay, dispatcher, dead_letters, resources, nats, blobs)

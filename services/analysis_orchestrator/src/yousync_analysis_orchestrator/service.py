@@ -7,6 +7,7 @@ no protobuf, no SQL. Every rule lives here or in `domain`: the adapters convert 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
@@ -157,8 +158,12 @@ class AnalysisService:
         parse_external: ExternalResultParser | None = None,
         audio_url_ttl: dt.timedelta = dt.timedelta(minutes=10),
         clock: Callable[[], float] = time.time,
+        watch_recheck_seconds: float = 5.0,
     ) -> None:
         self._uow = uow
+        # A watcher with no live event for this long reads the job's events from the database: a live
+        # event lost on the way (a NATS restart, a listener that lost its subscription) only delays it.
+        self._watch_recheck_seconds = watch_recheck_seconds
         self._blobs = blobs
         self._catalog = catalog
         self._codec = codec
@@ -457,7 +462,8 @@ class AnalysisService:
         0 asks for the current state (a snapshot) then what follows. A higher number replays exactly the
         events after it from those kept; a client older than what is kept gets a snapshot, flagged so.
         The watcher listens before it reads, so nothing falls in between; a gap in the live events (a
-        publish that was lost) is filled from the database."""
+        publish that was lost) is filled from the database, and so is a silence longer than
+        `watch_recheck_seconds` (the live events may not be coming at all)."""
         if after_sequence < 0:
             raise InvalidArgument("INVALID_SEQUENCE", "after_sequence must not be negative")
         assert self._listener is not None, "watching needs the API role's listener"
@@ -488,10 +494,14 @@ class AnalysisService:
             if job.state.terminal and last >= job.last_sequence:
                 return
             while True:
-                live = await queue.get()
-                if live.sequence <= last:
-                    continue
-                pending = [live] if live.sequence == last + 1 else await self._missed(user_id, job_id, last)
+                try:
+                    live = await asyncio.wait_for(queue.get(), self._watch_recheck_seconds)
+                except TimeoutError:
+                    pending = await self._missed(user_id, job_id, last)
+                else:
+                    if live.sequence <= last:
+                        continue
+                    pending = [live] if live.sequence == last + 1 else await self._missed(user_id, job_id, last)
                 for event in pending:
                     if event.sequence <= last:
                         continue

@@ -67,26 +67,49 @@ class JobEventHub:
         self._queues: dict[str, set[asyncio.Queue[JobEvent]]] = {}
         self._subscription: Any = None
         self._last_stream_sequence = 0
+        self._resubscribing: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self._subscribe(ConsumerConfig(deliver_policy=DeliverPolicy.NEW))
 
     async def resubscribe(self) -> None:
         """After NATS came back: a fresh consumer from the first event not yet seen (at once, rather
-        than when the old one's missed heartbeats are noticed)."""
-        await self.stop()
-        if self._last_stream_sequence:
-            config = ConsumerConfig(
-                deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=self._last_stream_sequence + 1
-            )
-        else:
-            config = ConsumerConfig(deliver_policy=DeliverPolicy.NEW)
-        await self._subscribe(config)
+        than when the old one's missed heartbeats are noticed). JetStream may still be recovering, so
+        this keeps trying (in the background, the latest reconnection's attempt only)."""
+        if self._resubscribing is not None:
+            self._resubscribing.cancel()
+        self._resubscribing = asyncio.create_task(self._resubscribe(), name="job-events-resubscribe")
+
+    async def _resubscribe(self) -> None:
+        backoff = 0.2
+        while True:
+            await self.stop()
+            if self._last_stream_sequence:
+                config = ConsumerConfig(
+                    deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=self._last_stream_sequence + 1
+                )
+            else:
+                config = ConsumerConfig(deliver_policy=DeliverPolicy.NEW)
+            try:
+                await self._subscribe(config)
+                return
+            except Exception:
+                log.warning("job events: subscribing again failed; retrying in %.1fs", backoff, exc_info=True)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
 
     async def _subscribe(self, config: ConsumerConfig) -> None:
         self._subscription = await self._js.subscribe(
             job_events("*"), ordered_consumer=True, config=config, cb=self._deliver
         )
+
+    async def close(self) -> None:
+        """Stop for good (a resubscription under way included)."""
+        if self._resubscribing is not None:
+            self._resubscribing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._resubscribing
+        await self.stop()
 
     async def stop(self) -> None:
         if self._subscription is not None:
