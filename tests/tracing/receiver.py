@@ -32,7 +32,7 @@ class Receiver(trace_service_pb2_grpc.TraceServiceServicer):
         self._changed = threading.Condition()
         self.requests = 0
 
-    def Export(  # noqa: N802 - the generated name
+    def Export(
         self, request: trace_service_pb2.ExportTraceServiceRequest, context: grpc.ServicerContext
     ) -> trace_service_pb2.ExportTraceServiceResponse:
         received = []

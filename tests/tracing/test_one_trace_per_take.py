@@ -9,6 +9,7 @@ import asyncio
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.tracing.receiver import ReceivedSpan, running_receiver
 from yousync_dev.suite_process import running_suite
@@ -58,6 +59,7 @@ def _chain(span: ReceivedSpan, by_id: dict[str, ReceivedSpan]) -> list[ReceivedS
     return chain
 
 
+@pytest.mark.timeout(900)  # starting seven processes on a busy 2-core machine can take minutes
 async def test_one_upload_is_one_trace_across_every_process() -> None:
     with running_receiver() as (receiver, endpoint):
         env = {
@@ -67,7 +69,7 @@ async def test_one_upload_is_one_trace_across_every_process() -> None:
             "OTEL_EXPORTER_OTLP_INSECURE": "true",
             "OTEL_BSP_SCHEDULE_DELAY": "200",  # export within a fraction of a second
         }
-        with running_suite(env) as suite:
+        with running_suite(env, start_timeout=600) as suite:
             await _upload_and_wait(suite.target("gateway"))
 
             def upload_span(spans: list[ReceivedSpan]) -> ReceivedSpan | None:
@@ -75,8 +77,7 @@ async def test_one_upload_is_one_trace_across_every_process() -> None:
                     (
                         s
                         for s in spans
-                        if s.service == "gateway" and s.kind == SERVER and "upload-audio" in s.name
-                        and not s.parent_id
+                        if s.service == "gateway" and s.kind == SERVER and "upload-audio" in s.name and not s.parent_id
                     ),
                     None,
                 )
