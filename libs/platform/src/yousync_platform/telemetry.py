@@ -122,7 +122,10 @@ def tracer() -> trace.Tracer:
 
 
 def current_ids() -> tuple[str, str] | None:
-    """(trace id, span id) of the active span as 32 and 16 hex digits, or None when no span is active."""
+    """(trace id, span id) of the active span as 32 and 16 hex digits, or None when no span is active
+    (always None while tracing is off: no span is ever recorded then, so not even the lookup is paid)."""
+    if not _enabled:
+        return None
     span_context = trace.get_current_span().get_span_context()
     if not span_context.is_valid:
         return None
