@@ -34,7 +34,7 @@ from typing import Any
 
 import grpc
 from opentelemetry import context as otel_context
-from opentelemetry import propagate, trace
+from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 log = logging.getLogger(__name__)
@@ -139,7 +139,10 @@ def inject(carrier: MutableMapping[str, str] | None = None) -> dict[str, str]:
     """The current context as W3C headers (`traceparent`, `tracestate`), added to `carrier` if given;
     empty when no span is active."""
     headers: dict[str, str] = {}
-    propagate.inject(headers)
+    if _enabled:  # off, no span is ever active: nothing to send (and the propagators are never loaded)
+        from opentelemetry import propagate
+
+        propagate.inject(headers)
     if carrier is not None:
         carrier.update(headers)
     return headers
@@ -147,6 +150,8 @@ def inject(carrier: MutableMapping[str, str] | None = None) -> dict[str, str]:
 
 def extract(carrier: Mapping[str, str] | None) -> otel_context.Context:
     """The context the W3C headers in `carrier` describe (the current one when they carry none)."""
+    from opentelemetry import propagate  # loads the configured propagators (entry points) on first use
+
     return propagate.extract(carrier or {})
 
 
@@ -268,6 +273,8 @@ def _client_details(details: Any) -> tuple[Any, trace.Span]:
     method = details.method.decode() if isinstance(details.method, bytes) else str(details.method)
     span = tracer().start_span(method.lstrip("/"), kind=SpanKind.CLIENT, attributes=_rpc_attributes(method))
     headers: dict[str, str] = {}
+    from opentelemetry import propagate
+
     propagate.inject(headers, context=trace.set_span_in_context(span))
     metadata = [(k, v) for k, v in (details.metadata or ()) if k not in headers]
     metadata.extend(headers.items())
