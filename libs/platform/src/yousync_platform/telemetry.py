@@ -350,9 +350,73 @@ def client_interceptors() -> list[grpc.aio.ClientInterceptor]:
 
 
 def asgi_middleware() -> Any:
-    """The upstream ASGI instrumentation's middleware class, or None while tracing is off."""
-    if not _enabled:
-        return None
-    from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+    """The ASGI middleware (class) that traces each HTTP request, or None while tracing is off."""
+    return TracedAsgi if _enabled else None
 
-    return OpenTelemetryMiddleware
+
+# Attributes of an HTTP server span that may hold the path or the query. The query can carry a credential
+# (the progress stream's `ticket`) and some paths a capability (the compatibility progress stream's job
+# id): neither goes into a trace. The span is named, and these are set, from the route's template.
+_URL_ATTRIBUTES = ("http.url", "url.full", "http.target", "url.path")
+
+
+class TracedAsgi:
+    """The upstream ASGI instrumentation, one SERVER span per request continuing a caller's
+    `traceparent`, with no query string in the span and the route's template instead of the path."""
+
+    def __init__(self, app: Any, excluded_urls: str = "", exclude_spans: list[str] | None = None) -> None:
+        from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+
+        self._app = OpenTelemetryMiddleware(
+            _RouteNamer(app),
+            excluded_urls=excluded_urls or None,
+            default_span_details=_method_only,
+            server_request_hook=_unrouted,
+            exclude_spans=exclude_spans,  # type: ignore[arg-type]
+        )
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self._app(scope, receive, send)
+
+
+def _method_only(scope: Any) -> tuple[str, dict[str, Any]]:
+    return str(scope.get("method") or "HTTP"), {}
+
+
+class _RouteNamer:
+    """Inside the server span: when the response starts (the request is routed by then; the span may end
+    with the response's last byte), names the span after the route's template."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http":
+            await self._app(scope, receive, send)
+            return
+        span = trace.get_current_span()
+
+        async def named_send(message: Any) -> None:
+            if message.get("type") == "http.response.start" and span.is_recording():
+                _name_after_route(span, scope)
+            await send(message)
+
+        await self._app(scope, receive, named_send)
+
+
+def _unrouted(span: trace.Span, scope: Any) -> None:
+    """At the start: no path or query at all until the route is known (a request may end unanswered)."""
+    _name_after_route(span, {"method": scope.get("method")})
+
+
+def _name_after_route(span: trace.Span, scope: Any) -> None:
+    path = getattr(scope.get("route"), "path", None)
+    template = path if isinstance(path, str) else "unmatched"
+    span.update_name(f"{scope.get('method', 'HTTP')} {template}")
+    span.set_attribute("http.route", template)
+    recorded = getattr(span, "attributes", None) or {}
+    for key in _URL_ATTRIBUTES:
+        if key in recorded:
+            span.set_attribute(key, template)
+    if "url.query" in recorded:
+        span.set_attribute("url.query", "")
