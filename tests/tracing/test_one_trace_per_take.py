@@ -6,6 +6,7 @@ with the analysis stages as spans whose parent chain reaches the upload's HTTP s
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import httpx
@@ -122,6 +123,14 @@ async def test_one_upload_is_one_trace_across_every_process() -> None:
         assert chain[1] is analyze, [s.name for s in chain]
         assert chain[-1] is root, [f"{s.service}:{s.name}" for s in chain]
         assert {s.service for s in chain} >= {"analyzer", "analysis_orchestrator", "gateway"}
+    # The coverage, for the record (pytest -s shows it).
+    summary = {
+        "trace_spans": len(trace),
+        "services": sorted(services),
+        "stages": sorted(s.name for s in stages),
+        "depth_of_deepest_stage": max(len(_chain(s, by_id)) for s in stages),
+    }
+    print(json.dumps(summary))
     # Nothing in the trace is orphaned: every span's parent was received too.
     assert all(not s.parent_id or s.parent_id in by_id for s in trace), [
         f"{s.service}:{s.name}" for s in trace if s.parent_id and s.parent_id not in by_id
