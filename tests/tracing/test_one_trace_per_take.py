@@ -88,9 +88,14 @@ async def test_one_upload_is_one_trace_across_every_process() -> None:
                 if root is None:
                     return False
                 in_trace = [s for s in spans if s.trace_id == root.trace_id]
-                return {s.service for s in in_trace} >= SERVICES and {s.name for s in in_trace} >= STAGES | {
-                    "analyzer.score_take"
-                }
+                # A span is exported when it ends: the dispatcher's consumer span and the analyzer's
+                # stream end last (after the result is stored), so wait for them too.
+                return (
+                    {s.service for s in in_trace} >= SERVICES
+                    and {s.name for s in in_trace} >= STAGES | {"analyzer.score_take"}
+                    and any(s.kind == CONSUMER and s.service == "analysis_orchestrator" for s in in_trace)
+                    and any(s.kind == SERVER and s.name.endswith("/Analyze") for s in in_trace)
+                )
 
             spans = await asyncio.to_thread(receiver.wait_for, complete, 60)
 
