@@ -75,7 +75,7 @@ def replicated() -> Iterator[Suite]:
     lines = Path(tempfile.mkdtemp(prefix="yousync-test-lines-"))
     try:
         env = {"YOUSYNC_REPLICAS": "2", "YOUSYNC_CATALOG_DIRS": str(write_lines_catalog(lines))}
-        with running_suite(env) as suite:
+        with running_suite(env, start_timeout=900) as suite:
             suite.read_output()
             yield suite
     finally:

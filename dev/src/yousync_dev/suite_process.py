@@ -83,7 +83,7 @@ class Suite:
 
 
 @contextlib.contextmanager
-def running_suite(extra_env: dict[str, str] | None = None) -> Iterator[Suite]:
+def running_suite(extra_env: dict[str, str] | None = None, *, start_timeout: float = 300.0) -> Iterator[Suite]:
     run_dir = Path(tempfile.mkdtemp(prefix="yousync-bench-run-"))
     os.chmod(run_dir, 0o755)  # noqa: S103 - PostgreSQL runs unprivileged when we are root
     env = {
@@ -104,7 +104,7 @@ def running_suite(extra_env: dict[str, str] | None = None) -> Iterator[Suite]:
     output: list[str] = []
     try:
         assert process.stdout is not None
-        deadline = time.monotonic() + 900
+        deadline = time.monotonic() + start_timeout
         for line in process.stdout:
             output.append(line.rstrip())
             match = ADDRESS.match(line)

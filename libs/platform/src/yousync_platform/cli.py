@@ -12,18 +12,21 @@ from yousync_platform.grpc_write_fix import install as install_grpc_write_fix
 from yousync_platform.logging import configure_logging
 from yousync_platform.migrations import upgrade
 from yousync_platform.settings import ServiceSettings, load_settings
+from yousync_platform.telemetry import configure_tracing
 
 S = TypeVar("S", bound=ServiceSettings)
 
 
 def start(service: str, settings_class: type[S]) -> S:
     """JSON logs from the first line, then the settings (validated: a bad value exits with a clear
-    message, secrets never printed), then the configured log level; and the grpc.aio fix every
+    message, secrets never printed), then the configured log level; tracing from the `OTEL_*` variables
+    (`yousync_platform.telemetry`, off unless an exporter is named); and the grpc.aio fix every
     service's streaming clients need (`yousync_platform.grpc_write_fix`)."""
     install_grpc_write_fix()
     configure_logging(service)
     settings = load_settings(settings_class)
     configure_logging(service, settings.log_level)
+    configure_tracing(service)
     return settings
 
 

@@ -7,7 +7,8 @@ addresses): calls are spread over them round-robin, and grpc.health.v1 client-si
 Deadlines and retries come from the channel's service config: every method gets `timeout_seconds`
 unless listed in `streaming` (long-lived streams set their own deadline), and only the methods
 listed in `idempotent` are retried, and only on UNAVAILABLE. The request id of the current call is
-forwarded as `x-request-id` so logs line up across hops.
+forwarded as `x-request-id` so logs line up across hops; with tracing on, every call is a CLIENT span
+whose context goes along as W3C `traceparent` (`yousync_platform.telemetry`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from yousync_platform.errors import (
 )
 from yousync_platform.grpc_write_fix import install as install_grpc_write_fix
 from yousync_platform.pipeline import REQUEST_ID_HEADER
+from yousync_platform.telemetry import client_interceptors
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,7 @@ def open_channel(target: str, policy: ClientPolicy) -> grpc.aio.Channel:
             _RequestIdUnaryStream(),
             _RequestIdStreamUnary(),
             _RequestIdStreamStream(),
+            *client_interceptors(),
         ],
     )
 

@@ -19,6 +19,8 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, PubAck, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
+from yousync_platform.telemetry import consuming, inject
+
 log = logging.getLogger(__name__)
 
 MSG_ID_HEADER = "Nats-Msg-Id"
@@ -88,7 +90,10 @@ async def publish(
     headers: dict[str, str] | None = None,
     timeout: float = 5.0,
 ) -> PubAck:
-    return await js.publish(subject, payload, timeout=timeout, headers={**(headers or {}), MSG_ID_HEADER: msg_id})
+    # The current trace context goes along as W3C `traceparent`, so the consumer's span continues it.
+    return await js.publish(
+        subject, payload, timeout=timeout, headers={**inject(), **(headers or {}), MSG_ID_HEADER: msg_id}
+    )
 
 
 Handler = Callable[[Msg], Awaitable[None]]
@@ -171,9 +176,20 @@ class PullConsumer:
                 log.warning("consumer %s: fetch failed, retrying", self._durable, exc_info=True)
                 await asyncio.sleep(0.5)
 
+    def _span_attributes(self, msg: Msg) -> dict[str, str | int]:
+        attributes: dict[str, str | int] = {
+            "messaging.system": "nats",
+            "messaging.destination.name": msg.subject,
+            "messaging.consumer.group.name": self._durable,
+        }
+        if msg.headers and MSG_ID_HEADER in msg.headers:
+            attributes["messaging.message.id"] = msg.headers[MSG_ID_HEADER]
+        return attributes
+
     async def _handle(self, msg: Msg) -> None:
         try:
-            await self._handler(msg)
+            with consuming(f"{msg.subject} process", msg.headers, self._span_attributes(msg)):
+                await self._handler(msg)
         except Exception:
             log.exception("consumer %s: handler failed", self._durable)
             with contextlib.suppress(Exception):

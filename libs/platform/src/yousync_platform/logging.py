@@ -1,4 +1,5 @@
-"""Structured JSON logs, one object per line, with the request id of the current call."""
+"""Structured JSON logs, one object per line, with the request id of the current call and, when a span
+is active, its `trace_id` and `span_id` (the ids a trace backend shows)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any, TextIO
 import orjson
 
 from yousync_platform.context import request_id_var
+from yousync_platform.telemetry import current_ids
 
 _RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
@@ -42,6 +44,9 @@ class JsonFormatter(logging.Formatter):
         request_id = request_id_var.get()
         if request_id:
             entry["request_id"] = request_id
+        ids = current_ids()
+        if ids is not None:
+            entry["trace_id"], entry["span_id"] = ids
         for key in record.__dict__.keys() - _RESERVED:
             if not key.startswith("_"):
                 entry[key] = record.__dict__[key]

@@ -19,11 +19,15 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from opentelemetry import trace
+
 from yousync_analyzer import metrics
 from yousync_analyzer.domain import Saturated
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+# One span per stage, with the boundaries of `analyzer_stage_seconds` (a no-op while tracing is off).
+tracer = trace.get_tracer("yousync.analyzer")
 
 THREAD_LIMITS = {
     "OMP_NUM_THREADS": "1",
@@ -90,11 +94,15 @@ class AnalysisPool:
         finishes its (short) stage and its result is discarded."""
         loop = asyncio.get_running_loop()
         executor = self._executor
+        stage = getattr(fn, "__name__", "other")
         self._tasks += 1
         metrics.POOL_TASKS.inc()
         started = time.perf_counter()
         try:
-            return await loop.run_in_executor(executor, fn, *args)
+            if stage.startswith("_"):  # warming the workers up, not a stage of an analysis
+                return await loop.run_in_executor(executor, fn, *args)
+            with tracer.start_as_current_span(f"analyzer.{stage}", attributes={"analyzer.stage": stage}):
+                return await loop.run_in_executor(executor, fn, *args)
         except BrokenProcessPool:
             # a worker died (e.g. killed for memory): replace the pool so later streams still work
             if executor is self._executor:
@@ -105,7 +113,7 @@ class AnalysisPool:
         finally:
             self._tasks -= 1
             metrics.POOL_TASKS.dec()
-            metrics.STAGE_SECONDS.labels(getattr(fn, "__name__", "other")).observe(time.perf_counter() - started)
+            metrics.STAGE_SECONDS.labels(stage).observe(time.perf_counter() - started)
 
     async def start(self) -> list[tuple[int, int]]:
         """Start every worker now (and build its decoders); returns (pid, peak RSS KiB) per worker."""

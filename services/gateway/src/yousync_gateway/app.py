@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -27,6 +28,7 @@ from yousync_gateway.settings import GatewaySettings
 from yousync_gateway.throttle import AuthThrottle
 from yousync_gateway.tickets import TicketSealer
 from yousync_platform.storage.filesystem import FilesystemBlobStore
+from yousync_platform.telemetry import asgi_middleware
 
 DESCRIPTION = """The browser's API of YouSync: sign-in, the catalog of scripts (scenes) and tokens (lines),
 uploading takes, live analysis progress (server-sent events), results and the user's page.
@@ -99,6 +101,10 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         docs_url="/docs" if settings.docs_enabled else None,
         redoc_url="/redoc" if settings.docs_enabled else None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
+        # FastAPI's own OpenTelemetry spans would record the raw path and query (a progress stream's
+        # ticket, a compatibility stream's job id) and double the HTTP span: the gateway's HTTP spans
+        # come from yousync_platform.telemetry's ASGI middleware below, which records neither.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.auth_throttle = AuthThrottle(
         settings.auth_attempts_per_ip, settings.auth_attempts_per_account, settings.auth_rate_window_seconds
@@ -133,4 +139,14 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     )
     app.add_middleware(GatewayMiddleware)
     app.add_middleware(SecurityHeaders, media_origins=settings.media_origins)
+    if (tracing := asgi_middleware()) is not None:
+        # Outermost: one SERVER span per request, continuing a caller's `traceparent`, named after the
+        # route (no query, no ids). Only when tracing is on (OTEL_TRACES_EXPORTER), so the hot path is
+        # unchanged otherwise. Probes are not traced; no span per ASGI send/receive (an SSE stream would
+        # make one per event).
+        app.add_middleware(
+            tracing,
+            excluded_urls=os.environ.get("OTEL_PYTHON_ASGI_EXCLUDED_URLS", "/healthz,/readyz,/livez,/metrics"),
+            exclude_spans=["receive", "send"],
+        )
     return app

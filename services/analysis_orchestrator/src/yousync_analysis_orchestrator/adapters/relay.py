@@ -3,6 +3,8 @@
 Woken by PostgreSQL NOTIFY (sent in the transaction that wrote the rows) and by a slow safety sweep;
 each row is published with `Nats-Msg-Id` = its event id, so JetStream drops the duplicates a retry
 may produce. While NATS is down the rows wait and the relay retries with backoff: nothing is lost.
+Each row carries the trace context of the transaction that wrote it: it is published in a PRODUCER
+span of that trace, whose `traceparent` goes out in the message's headers.
 """
 
 from __future__ import annotations
@@ -15,12 +17,22 @@ from collections.abc import Callable
 import asyncpg
 from nats.js import JetStreamContext
 
+from yousync_analysis_orchestrator.db.models import OutboxRow
 from yousync_analysis_orchestrator.db.repositories import OUTBOX_CHANNEL
 from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
 from yousync_platform.db import asyncpg_url
 from yousync_platform.events import publish
+from yousync_platform.telemetry import producing
 
 log = logging.getLogger(__name__)
+
+
+def _span_attributes(subject: str, row: OutboxRow) -> dict[str, str]:
+    return {
+        "messaging.system": "nats",
+        "messaging.destination.name": subject,
+        "messaging.message.id": str(row.event_id),
+    }
 
 
 class OutboxRelay:
@@ -88,7 +100,10 @@ class OutboxRelay:
             rows = await uow.outbox.unpublished(self._batch)
             try:
                 for row in rows:
-                    await publish(self._js, row.subject, row.payload, msg_id=str(row.event_id))
+                    # Under the trace of the transaction that wrote the row: the message's headers
+                    # carry this span, and the consumer continues from it.
+                    with producing(f"{row.subject} publish", row.trace_headers, _span_attributes(row.subject, row)):
+                        await publish(self._js, row.subject, row.payload, msg_id=str(row.event_id))
                     published.append(row.id)
             finally:
                 await uow.outbox.mark_published(published)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yousync_platform.db import Base, schema_metadata
@@ -129,5 +130,8 @@ class OutboxRow(AnalysisBase):
     event_id: Mapped[uuid.UUID] = mapped_column(unique=True)
     subject: Mapped[str] = mapped_column(String(255))
     payload: Mapped[bytes] = mapped_column(LargeBinary)
+    # The W3C trace context (`traceparent`, `tracestate`) of the transaction that wrote the event, so its
+    # publication, and whoever consumes it, continue that trace; NULL when no span was active.
+    trace_headers: Mapped[dict[str, str] | None] = mapped_column(JSONB)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

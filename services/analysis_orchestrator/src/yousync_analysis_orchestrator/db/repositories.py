@@ -36,6 +36,7 @@ from yousync_analysis_orchestrator.domain import (
     Take,
     WeekProgress,
 )
+from yousync_platform.telemetry import inject
 
 OUTBOX_CHANNEL = "analysis_outbox"
 SCORE_COLUMNS = ("pronunciation", "intonation", "expressiveness", "timing", "overall")
@@ -422,7 +423,10 @@ class Outbox:
 
     async def add(self, subject: str, payload: bytes, event_id: uuid.UUID | None = None) -> uuid.UUID:
         event_id = event_id or uuid.uuid4()
-        self._session.add(OutboxRow(event_id=event_id, subject=subject, payload=payload))
+        # The active trace context travels with the row (the relay publishes it in a later transaction).
+        self._session.add(
+            OutboxRow(event_id=event_id, subject=subject, payload=payload, trace_headers=inject() or None)
+        )
         await self._session.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
         return event_id
 
