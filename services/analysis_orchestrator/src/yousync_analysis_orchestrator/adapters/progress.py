@@ -21,9 +21,11 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from yousync.analysis.v1 import analysis_pb2
 from yousync_analysis_orchestrator.adapters.convert import event_of, event_pb
+from yousync_analysis_orchestrator.adapters.relay import publish_attributes
 from yousync_analysis_orchestrator.domain import JobEvent, event_message_id
 from yousync_analysis_orchestrator.subjects import job_events
 from yousync_platform.events import publish
+from yousync_platform.telemetry import producing
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +42,11 @@ class ProgressPublisher:
         task.add_done_callback(self._sending.discard)
 
     async def _send(self, subject: str, payload: bytes, msg_id: str) -> None:
+        # The task runs in the caller's context: the same PRODUCER span the relay would make for this row
+        # (JetStream keeps whichever copy arrives first, so either must carry the trace on).
         try:
-            await publish(self._js, subject, payload, msg_id=msg_id, timeout=2.0)
+            with producing(f"{subject} publish", None, publish_attributes(subject, msg_id)):
+                await publish(self._js, subject, payload, msg_id=msg_id, timeout=2.0)
         except Exception:
             log.info("outbox row not sent at once; the relay sends it", extra={"subject": subject})
 

@@ -17,7 +17,6 @@ from collections.abc import Callable
 import asyncpg
 from nats.js import JetStreamContext
 
-from yousync_analysis_orchestrator.db.models import OutboxRow
 from yousync_analysis_orchestrator.db.repositories import OUTBOX_CHANNEL
 from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
 from yousync_platform.db import asyncpg_url
@@ -27,12 +26,9 @@ from yousync_platform.telemetry import producing
 log = logging.getLogger(__name__)
 
 
-def _span_attributes(subject: str, row: OutboxRow) -> dict[str, str]:
-    return {
-        "messaging.system": "nats",
-        "messaging.destination.name": subject,
-        "messaging.message.id": str(row.event_id),
-    }
+def publish_attributes(subject: str, msg_id: str) -> dict[str, str]:
+    """The PRODUCER span's attributes for one outbox row sent to NATS."""
+    return {"messaging.system": "nats", "messaging.destination.name": subject, "messaging.message.id": msg_id}
 
 
 class OutboxRelay:
@@ -102,7 +98,9 @@ class OutboxRelay:
                 for row in rows:
                     # Under the trace of the transaction that wrote the row: the message's headers
                     # carry this span, and the consumer continues from it.
-                    with producing(f"{row.subject} publish", row.trace_headers, _span_attributes(row.subject, row)):
+                    with producing(
+                        f"{row.subject} publish", row.trace_headers, publish_attributes(row.subject, str(row.event_id))
+                    ):
                         await publish(self._js, row.subject, row.payload, msg_id=str(row.event_id))
                     published.append(row.id)
             finally:
