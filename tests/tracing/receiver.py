@@ -68,7 +68,8 @@ class Receiver(trace_service_pb2_grpc.TraceServiceServicer):
             while not condition(list(self._spans)):
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise AssertionError(f"condition not met within {timeout}s; {len(self._spans)} spans received")
+                    seen = sorted({(s.service, s.kind, s.name) for s in self._spans})
+                    raise AssertionError(f"condition not met within {timeout}s; {len(self._spans)} spans: {seen}")
                 self._changed.wait(left)
             return list(self._spans)
 

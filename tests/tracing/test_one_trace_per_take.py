@@ -88,10 +88,13 @@ async def test_one_upload_is_one_trace_across_every_process() -> None:
                 if root is None:
                     return False
                 in_trace = [s for s in spans if s.trace_id == root.trace_id]
-                # A span is exported when it ends: the dispatcher's consumer span and the analyzer's
-                # stream end last (after the result is stored), so wait for them too.
+                # A span is exported when it ends, each process on its own schedule: wait until the
+                # dispatcher's consumer span and the analyzer's stream (they end last) are in, and every
+                # span's parent has arrived too (a PRODUCER span may be exported after its consumer's).
+                ids = {s.span_id for s in in_trace}
                 return (
-                    {s.service for s in in_trace} >= SERVICES
+                    all(not s.parent_id or s.parent_id in ids for s in in_trace)
+                    and {s.service for s in in_trace} >= SERVICES
                     and {s.name for s in in_trace} >= STAGES | {"analyzer.score_take"}
                     and any(s.kind == CONSUMER and s.service == "analysis_orchestrator" for s in in_trace)
                     and any(s.kind == SERVER and s.name.endswith("/Analyze") for s in in_trace)

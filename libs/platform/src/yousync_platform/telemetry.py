@@ -149,7 +149,7 @@ def inject(carrier: MutableMapping[str, str] | None = None) -> dict[str, str]:
 
 
 def extract(carrier: Mapping[str, str] | None) -> otel_context.Context:
-    """The context the W3C headers in `carrier` describe (the current one when they carry none)."""
+    """The context the W3C headers in `carrier` describe (an empty one, a new trace, when they carry none)."""
     from opentelemetry import propagate  # loads the configured propagators (entry points) on first use
 
     return propagate.extract(carrier or {})

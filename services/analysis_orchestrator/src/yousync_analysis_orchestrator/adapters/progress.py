@@ -25,7 +25,7 @@ from yousync_analysis_orchestrator.adapters.relay import publish_attributes
 from yousync_analysis_orchestrator.domain import JobEvent, event_message_id
 from yousync_analysis_orchestrator.subjects import job_events
 from yousync_platform.events import publish
-from yousync_platform.telemetry import producing
+from yousync_platform.telemetry import inject, producing
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class ProgressPublisher:
         # The task runs in the caller's context: the same PRODUCER span the relay would make for this row
         # (JetStream keeps whichever copy arrives first, so either must carry the trace on).
         try:
-            with producing(f"{subject} publish", None, publish_attributes(subject, msg_id)):
+            with producing(f"{subject} publish", inject(), publish_attributes(subject, msg_id)):
                 await publish(self._js, subject, payload, msg_id=msg_id, timeout=2.0)
         except Exception:
             log.info("outbox row not sent at once; the relay sends it", extra={"subject": subject})
