@@ -29,6 +29,7 @@ import aiohttp
 from yousync_catalog.db.uow import CatalogUnitOfWork
 from yousync_catalog.importer import import_catalog
 from yousync_catalog.server import MIGRATIONS
+from yousync_catalog.service import CatalogService
 from yousync_dev.embedded.postgres import LocalPostgres
 from yousync_dev.ports import free_port
 from yousync_platform.db import create_engine, session_factory
@@ -106,7 +107,8 @@ async def seed(url: str, blobs: Path) -> None:
     engine = create_engine(url)
     store = FilesystemBlobStore(blobs, BlobSettings(url_secret=SECRET).signer())
     sessions = session_factory(engine)
-    await import_catalog(COMPAT_CATALOG, uow=lambda: CatalogUnitOfWork(sessions), blobs=store, progress=False)
+    service = CatalogService(uow=lambda: CatalogUnitOfWork(sessions), blobs=store)
+    await import_catalog(COMPAT_CATALOG, service, progress=False)
     await engine.dispose()
 
 
