@@ -250,3 +250,19 @@ async def test_cors_preflight_from_the_frontend(compat: Gateway) -> None:
     )
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == "http://localhost:3000"
+
+
+@pytest.mark.parametrize("path", ["/tokens/popular/", "/tokens/latest/", "/duet/scenes"])
+async def test_public_reads_share_the_gateways_http_caching(compat: Gateway, clips: dict[str, int], path: str) -> None:
+    """The compatibility reads are public reads like the /api ones they wrap: one mechanism, so the same
+    strong ETag, 304 and public Cache-Control, answered from the gateway's one response cache."""
+    first = await compat.http.get(PREFIX + path, headers=BEARER_NULL)
+    assert first.status_code == 200, first.text
+    assert first.headers["cache-control"].startswith("public"), first.headers
+    etag = first.headers["etag"]
+    assert etag.startswith('"'), etag  # strong
+    again = await compat.http.get(PREFIX + path, headers={"If-None-Match": etag})
+    assert again.status_code == 304, again.status_code
+    assert again.headers["etag"] == etag
+    same = await compat.http.get(PREFIX + path)
+    assert same.status_code == 200 and same.json() == first.json()

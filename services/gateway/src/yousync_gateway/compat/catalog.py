@@ -14,6 +14,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from yousync.catalog.v1 import catalog_pb2
+from yousync_gateway.caching import public_read
 from yousync_gateway.compat import convert
 from yousync_gateway.deps import CallerDep, State, verify_access_token
 from yousync_gateway.errors import COMMON_ERRORS, ApiError, errors, from_domain
@@ -129,6 +130,7 @@ async def _clips(state: State, **filters: Any) -> list[dict[str, Any]]:
 
 
 @router.get("/tokens", response_model=list[Clip], summary="Every clip")
+@public_read
 async def all_clips(state: State) -> list[dict[str, Any]]:
     clips: list[dict[str, Any]] = []
     page_token = ""
@@ -146,21 +148,25 @@ async def all_clips(state: State) -> list[dict[str, Any]]:
 
 
 @router.get("/tokens/popular", response_model=list[Clip], summary="Most practised clips (100)")
+@public_read
 async def popular_clips(state: State) -> list[dict[str, Any]]:
     return await _clips(state, order_by=catalog_pb2.SCRIPT_ORDER_POPULAR)
 
 
 @router.get("/tokens/latest", response_model=list[Clip], summary="Newest clips (100)")
+@public_read
 async def latest_clips(state: State) -> list[dict[str, Any]]:
     return await _clips(state, order_by=catalog_pb2.SCRIPT_ORDER_LATEST)
 
 
 @router.get("/tokens/sync-collection", response_model=list[Clip], summary="The curated sync collection")
+@public_read
 async def sync_collection(state: State) -> list[dict[str, Any]]:
     return await _clips(state, collection="sync-collection", order_by=catalog_pb2.SCRIPT_ORDER_POPULAR)
 
 
 @router.get("/tokens/category/{category}", response_model=list[Clip], summary="Clips of one category")
+@public_read
 async def clips_by_category(
     state: State, category: Annotated[str, Path(min_length=1, max_length=100, pattern=TEXT)]
 ) -> list[dict[str, Any]]:
@@ -173,6 +179,7 @@ async def clips_by_category(
     summary="A clip with its lines and words (TokenDetail)",
     responses=errors(404),
 )
+@public_read
 async def clip_detail(clip_id: ClipId, state: State) -> dict[str, Any]:
     script = await state.clients.catalog.GetScript(catalog_pb2.GetScriptRequest(script_id=clip_id))
     return convert.clip_detail(script)
@@ -198,6 +205,7 @@ async def record_view(clip_id: ClipId, request: Request, state: State) -> dict[s
 
 
 @router.get("/actors/search/{query}", response_model=list[ActorHit], summary="Actors by name or alias (10)")
+@public_read
 async def search_actors(
     state: State, query: Annotated[str, Path(min_length=2, max_length=200, pattern=TEXT)]
 ) -> list[dict[str, Any]]:
@@ -210,6 +218,7 @@ async def search_actors(
     response_model=list[Clip],
     summary="Clips of the actors whose name or alias matches (spaces ignored)",
 )
+@public_read
 async def actor_clips(
     state: State, name: Annotated[str, Path(min_length=1, max_length=200, pattern=TEXT)]
 ) -> list[dict[str, Any]]:
@@ -217,6 +226,7 @@ async def actor_clips(
 
 
 @router.get("/duet/scenes", response_model=list[DuetScene], summary="Duet scenes: two actors' clips of one video")
+@public_read
 async def duet_scenes(state: State) -> list[dict[str, Any]]:
     response = await state.clients.catalog.ListDuets(catalog_pb2.ListDuetsRequest(page_size=100))
     return [convert.duet(d) for d in response.duets]
@@ -228,6 +238,7 @@ async def duet_scenes(state: State) -> list[dict[str, Any]]:
     summary="Clips of one video (exact URL)",
     responses=errors(404),
 )
+@public_read
 async def clips_of_video(
     state: State, youtube_url: Annotated[str, Query(min_length=1, max_length=2000, pattern=TEXT)]
 ) -> list[dict[str, Any]]:
