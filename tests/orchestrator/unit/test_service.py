@@ -166,6 +166,15 @@ async def test_the_dispatch_and_the_last_event_are_sent_at_once_with_their_outbo
     assert world.live.sent_now[-1][0] == f"analysis.job.{other.id}.events"
     sent = len(world.live.sent_now)
     assert await world.service.fail(other.id, "X", "again") is None and len(world.live.sent_now) == sent
+    # A job completed through the webhook too (its watchers wait as much as anyone's).
+    hooked = (await world.service.upload(request(), chunks(wav(1)))).job
+    body = json.dumps({"job_id": hooked.id, "failure": {"reason": "GPU", "message": "fell over"}}).encode()
+    done = await world.service.complete_externally(*signed(body, int(world.clock[0])))
+    assert world.live.sent_now[-1][:2] == (f"analysis.job.{hooked.id}.events", world.store.outbox[-1][1])
+    assert world.live.sent_now[-1][2] == str(event_message_id(hooked.id, done.last_sequence))
+    sent = len(world.live.sent_now)
+    await world.service.complete_externally(*signed(body, int(world.clock[0]) + 1))  # already over: nothing sent
+    assert len(world.live.sent_now) == sent
 
 
 async def run_job(world: World, steps: int = 5) -> str:

@@ -427,6 +427,7 @@ class AnalysisService:
         if not hmac.compare_digest(webhook_signature(self._webhook_secret, timestamp, body), signature.strip().lower()):
             raise Unauthenticated("BAD_SIGNATURE", "the webhook signature does not match")
         job_id, outcome = self._parse_external(body)
+        send_now: list[tuple[str, bytes, uuid.UUID]] = []
         async with self._uow() as uow:
             job = await uow.jobs.get(job_id)
             if job is None:
@@ -436,11 +437,12 @@ class AnalysisService:
                 raise AlreadyExists("WEBHOOK_REPLAYED", "this signed call was already received; sign a new one")
             if not job.state.terminal:
                 if isinstance(outcome, Analysis):
-                    await self._finish(uow, job.id, analysis=outcome)
+                    await self._finish(uow, job.id, analysis=outcome, send_now=send_now)
                 else:
-                    await self._finish(uow, job.id, failure=(outcome[0][:64], outcome[1][:500]))
+                    await self._finish(uow, job.id, failure=(outcome[0][:64], outcome[1][:500]), send_now=send_now)
             current = await uow.jobs.get(job.id)
             await uow.commit()
+        self._publish_now(send_now)
         assert current is not None
         return current
 
