@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import re
 import resource
 import socket
@@ -209,6 +210,7 @@ async def _watch_all(conn: Connection, host: str, port: int, targets: list[tuple
 
 def child(conn: Connection, host: str, port: int, targets: list[tuple[str, str]], timeout: float) -> None:
     """A watcher process's entry point (multiprocessing, spawn)."""
+    os.nice(int(os.environ.get("BENCH_SSE_CLIENT_NICE", "19")))  # below the gateway (see bench/sse.py)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
     try:

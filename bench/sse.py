@@ -6,7 +6,10 @@ each job is completed through the signed webhook at its t0 and each watcher note
 event reaches it. `fanout_*` = arrival at the watcher's socket (the kernel's receive timestamp) - t0 of
 its job; `fanout_read_*` = when the watcher process read it - t0, which adds the bench client's own
 queueing (its processes share the 2 cores with the gateway). The watchers are raw-socket clients in
-BENCH_SSE_CLIENT_PROCESSES (2) processes (_sse_watchers.py).
+BENCH_SSE_CLIENT_PROCESSES (2) processes (_sse_watchers.py) at the lowest CPU priority (nice 19,
+BENCH_SSE_CLIENT_NICE): they stand for browsers on other machines, so they read what the gateway sent
+when it isn't running rather than taking a core from it in the middle of a fan-out. Several jobs complete
+at a steady BENCH_SSE_COMPLETIONS_PER_SECOND (50; 0 = a burst, 32 in flight).
 The watchers of one job share one upstream WatchJob stream in the gateway (fanout.py). Gateway memory
 is its RSS (psutil). Prints one JSON object on its last line.
 Usage: python bench/sse.py [watchers (1000)] [jobs (1)]   e.g. `10000 1` and `10000 1000`.
@@ -39,8 +42,13 @@ WATCHERS = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
 JOBS = int(sys.argv[2]) if len(sys.argv) > 2 else 1
 # Watcher processes (bench/_sse_watchers.py): raw-socket SSE clients, so the client side is cheap.
 CLIENT_PROCESSES = int(os.environ.get("BENCH_SSE_CLIENT_PROCESSES", "2"))
+# Jobs completed per second when there are several (0: all at once, 32 in flight). Live progress is about
+# delivering each event to its watchers; a burst of a thousand completions measures the orchestrator's
+# webhook throughput instead (it is printed too: `webhook_p50_ms`/`webhook_p99_ms`).
+RATE = float(os.environ.get("BENCH_SSE_COMPLETIONS_PER_SECOND", "50"))
 JOBS_PER_USER = 4  # within the default per-user limit of concurrent analyses
 SECRET = "bench-webhook-secret-0123456789"
+WEBHOOK: list[float] = []  # seconds per completion webhook call
 
 
 def rss_mb(pid: int) -> float:
@@ -77,7 +85,7 @@ async def upload_jobs(session: aiohttp.ClientSession, url: str, jobs: int) -> li
 
 async def complete(session: aiohttp.ClientSession, url: str, job_id: str) -> tuple[float, float]:
     """Complete `job_id` through the signed webhook; returns the moment the request left (t0) in CLOCK_MONOTONIC
-    and in CLOCK_REALTIME (the clock of the kernel's receive timestamps)."""
+    and in CLOCK_REALTIME (the clock of the kernel's receive timestamps). The call's duration goes to WEBHOOK."""
     body = json.dumps({"job_id": job_id, "failure": {"reason": "BENCH", "message": "fan-out"}}).encode()
     stamp = int(time.time())
     signature = hmac.new(SECRET.encode(), str(stamp).encode() + b"." + body, hashlib.sha256).hexdigest()
@@ -88,6 +96,7 @@ async def complete(session: aiohttp.ClientSession, url: str, job_id: str) -> tup
         headers={"Content-Type": "application/json", "X-Signature": signature, "X-Timestamp": str(stamp)},
     ) as response:
         assert response.status == 200, await response.text()
+    WEBHOOK.append(time.monotonic() - t0[0])
     return t0
 
 
@@ -162,7 +171,13 @@ async def run(url: str, gateway_pid: int) -> dict[str, object]:
                     async with gate:
                         return job_id, await complete(webhooks, url, job_id)
 
-                t0 = dict(await asyncio.gather(*(completed(job["job_id"]) for job in jobs)))
+                async def paced(n: int, job_id: str) -> tuple[str, tuple[float, float]]:
+                    await asyncio.sleep(n / RATE)
+                    return await completed(job_id)
+
+                ids = [job["job_id"] for job in jobs]
+                completing = [paced(n, job_id) if RATE else completed(job_id) for n, job_id in enumerate(ids)]
+                t0 = dict(await asyncio.gather(*completing))
             done = await clients.gather()
         finally:
             clients.join()
@@ -174,6 +189,8 @@ async def run(url: str, gateway_pid: int) -> dict[str, object]:
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [latencies[0]] * 99
     reads = sorted(read - t0[job_id][0] for job_id, read, _ in arrivals)
     r = statistics.quantiles(reads, n=100) if len(reads) > 1 else [reads[0]] * 99
+    hooks = sorted(WEBHOOK)
+    WEBHOOK.clear()
     return {
         "benchmark": "gateway_sse_fanout",
         "watchers": WATCHERS,
@@ -195,6 +212,9 @@ async def run(url: str, gateway_pid: int) -> dict[str, object]:
         "fanout_max_ms": round(latencies[-1] * 1000, 1),
         "fanout_read_p50_ms": round(r[49] * 1000, 1),
         "fanout_read_p99_ms": round(r[98] * 1000, 1),
+        "completions_per_second": RATE if JOBS > 1 else None,
+        "webhook_p50_ms": round(hooks[len(hooks) // 2] * 1000, 1),
+        "webhook_p99_ms": round(hooks[min(len(hooks) - 1, len(hooks) * 99 // 100)] * 1000, 1),
     }
 
 

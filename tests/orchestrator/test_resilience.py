@@ -6,6 +6,7 @@ import asyncio
 import signal
 import subprocess
 import sys
+import uuid
 
 import pytest
 from sqlalchemy import text
@@ -183,3 +184,27 @@ async def test_message_out_of_deliveries_dead_letters_the_job(flow: Flow, lines:
     events = await flow.watch(user, job.id, timeout=30)
     assert events[-1].state == analysis_pb2.JOB_STATE_FAILED
     assert events[-1].failure.reason == "DEAD_LETTERED"
+
+
+async def test_the_silence_check_reads_every_watched_jobs_last_sequence_in_one_query(
+    flow: Flow, lines: dict[str, int], postgres_url: str
+) -> None:
+    """The real repository behind silence.py: known jobs with their sequences, unknown and malformed ids left out."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from yousync_analysis_orchestrator.db.uow import OrchestratorUnitOfWork
+
+    user = await flow.user("quiet@example.com")
+    engine = create_engine(postgres_url)
+    try:
+        async with dispatcher_paused(flow):  # the jobs stay where they are while this reads them
+            jobs = [await flow.upload(user, lines["force"], take("force")) for _ in range(2)]
+            async with OrchestratorUnitOfWork(async_sessionmaker(engine, expire_on_commit=False)) as uow:
+                known = await uow.jobs.last_sequences([jobs[0].id, jobs[1].id, "not-a-uuid", str(uuid.uuid4())])
+                assert await uow.jobs.last_sequences([]) == {}
+            for job in jobs:
+                got = await flow.stub.GetJob(analysis_pb2.GetJobRequest(job_id=job.id), metadata=user)
+                assert known.pop(job.id) == got.last_sequence >= 1
+        assert known == {}
+    finally:
+        await engine.dispose()

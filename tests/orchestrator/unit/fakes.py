@@ -44,6 +44,7 @@ class Store:
     nonces: dict[bytes, dt.datetime] = field(default_factory=dict)
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     clock: Callable[[], dt.datetime] = now
+    units: list[int] = field(default_factory=lambda: [0])  # units of work opened (shared by the copies)
 
     def copy(self) -> Store:
         return Store(
@@ -55,6 +56,7 @@ class Store:
             dict(self.nonces),
             self.locks,
             self.clock,
+            self.units,
         )
 
 
@@ -133,6 +135,9 @@ class FakeJobs:
     async def get(self, job_id: str, user_id: str | None = None) -> Job | None:
         job = self.s.jobs.get(job_id)
         return job if job and (user_id is None or job.user_id == user_id) else None
+
+    async def last_sequences(self, job_ids: Collection[str]) -> dict[str, int]:
+        return {job_id: self.s.jobs[job_id].last_sequence for job_id in job_ids if job_id in self.s.jobs}
 
     async def move(
         self,
@@ -241,6 +246,7 @@ class FakeUnitOfWork:
         self.work = self.store.copy()
 
     async def __aenter__(self) -> Self:
+        self.store.units[0] += 1
         self.begin()
         self.takes = FakeTakes(self)
         self.jobs = FakeJobs(self)

@@ -239,6 +239,37 @@ async def test_live_watch_fills_a_lost_publish_from_the_database(world: World) -
     assert seen[-1].result is not None
 
 
+async def test_quiet_watchers_cost_one_read_per_period_not_one_each(tmp_path: Path) -> None:
+    """Fifty watchers of queued jobs that stay quiet: the silence check reads the watched jobs' last
+    sequences in one query per period, and nobody reads events that are not there."""
+    world = make_world(tmp_path, watch_recheck_seconds=0.05, max_active_analyses=100)
+    jobs = [(await world.service.upload(request(), chunks(wav(1)))).job for _ in range(50)]
+    seen: list[JobEvent] = []
+
+    async def watch(job_id: str) -> None:
+        async for event in world.service.watch("u1", job_id, 1):
+            seen.append(event)
+
+    watchers = [asyncio.create_task(watch(job.id)) for job in jobs]
+    for _ in range(100):
+        if all(world.live.queues.get(job.id) for job in jobs):
+            break
+        await asyncio.sleep(0)
+    opened = world.store.units[0]
+    await asyncio.sleep(0.5)  # ten periods of silence
+    reads = world.store.units[0] - opened
+    assert 5 <= reads <= 12, f"{reads} units of work in 10 periods for 50 quiet watchers"
+    assert seen == []
+    # One job moves on with its live event lost: only its watcher reads the database, and gets it.
+    world.live.drop = {2}
+    await world.service.start(jobs[7].id)
+    await asyncio.sleep(0.2)
+    assert [(e.job_id, e.sequence) for e in seen] == [(jobs[7].id, 2)]
+    for watcher in watchers:
+        watcher.cancel()
+    await asyncio.gather(*watchers, return_exceptions=True)
+
+
 async def test_a_watcher_whose_live_events_never_come_gets_them_from_the_database(tmp_path: Path) -> None:
     """Every live event lost (say the listener lost its subscription in a NATS restart): the watcher
     still sees every event and the end, read from the database after a silence."""

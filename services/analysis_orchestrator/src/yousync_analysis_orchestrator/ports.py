@@ -59,6 +59,9 @@ class JobRepository(Protocol):
 
     async def get(self, job_id: str, user_id: str | None = None) -> Job | None: ...
 
+    async def last_sequences(self, job_ids: Collection[str]) -> dict[str, int]:
+        """The last event sequence of each of these jobs that exists (one query)."""
+
     async def move(
         self,
         job_id: str,

@@ -44,6 +44,7 @@ from yousync_analysis_orchestrator.ports import (
     ExternalResultParser,
     UnitOfWork,
 )
+from yousync_analysis_orchestrator.silence import LastSequences
 from yousync_analysis_orchestrator.subjects import DISPATCH, TAKE_COMPLETED, job_events
 from yousync_platform import audio_format as formats
 from yousync_platform import paging
@@ -161,9 +162,11 @@ class AnalysisService:
         watch_recheck_seconds: float = 5.0,
     ) -> None:
         self._uow = uow
-        # A watcher with no live event for this long reads the job's events from the database: a live
+        # A watcher with no live event for this long reads the job's events from the database if the job
+        # moved on meanwhile (the watched jobs' last sequences are read in one query per period): a live
         # event lost on the way (a NATS restart, a listener that lost its subscription) only delays it.
         self._watch_recheck_seconds = watch_recheck_seconds
+        self._last_sequences = LastSequences(uow, watch_recheck_seconds)
         self._blobs = blobs
         self._catalog = catalog
         self._codec = codec
@@ -465,11 +468,12 @@ class AnalysisService:
         events after it from those kept; a client older than what is kept gets a snapshot, flagged so.
         The watcher listens before it reads, so nothing falls in between; a gap in the live events (a
         publish that was lost) is filled from the database, and so is a silence longer than
-        `watch_recheck_seconds` (the live events may not be coming at all)."""
+        `watch_recheck_seconds` after which the job is known to have moved on (silence.py: the live
+        events may not be coming at all)."""
         if after_sequence < 0:
             raise InvalidArgument("INVALID_SEQUENCE", "after_sequence must not be negative")
         assert self._listener is not None, "watching needs the API role's listener"
-        with self._listener.listen(job_id) as queue:
+        with self._listener.listen(job_id) as queue, self._last_sequences.watching(job_id):
             async with self._uow() as uow:
                 job = await uow.jobs.get(job_id, user_id)
                 if job is None:
@@ -499,6 +503,8 @@ class AnalysisService:
                 try:
                     live = await asyncio.wait_for(queue.get(), self._watch_recheck_seconds)
                 except TimeoutError:
+                    if not self._last_sequences.behind(job_id, last):
+                        continue
                     pending = await self._missed(user_id, job_id, last)
                 else:
                     if live.sequence <= last:

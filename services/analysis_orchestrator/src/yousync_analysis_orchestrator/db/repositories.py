@@ -307,6 +307,13 @@ class Jobs:
         row = await self._session.scalar(query)
         return _job(row) if row else None
 
+    async def last_sequences(self, job_ids: Collection[str]) -> dict[str, int]:
+        keys = [key for key in map(as_uuid, job_ids) if key is not None]
+        if not keys:
+            return {}
+        rows = await self._session.execute(select(JobRow.id, JobRow.last_sequence).where(JobRow.id.in_(keys)))
+        return {str(job_id): sequence for job_id, sequence in rows.tuples()}
+
     async def move(
         self,
         job_id: str,
