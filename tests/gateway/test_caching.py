@@ -86,6 +86,45 @@ async def test_cached_answers_keep_cors_request_ids_and_the_documented_shape(
     assert (await gateway.http.get(path + "/")).headers["etag"] == response.headers["etag"]
 
 
+async def test_hits_answered_before_routing_carry_exactly_what_the_whole_stack_gives(
+    flow: Flow, blob_root: Path, demo_loaded: None
+) -> None:
+    """Per shape (anonymous, signed in, cross-origin; 200 and 304) the first hit goes through every
+    middleware and later ones are answered before routing: same status, body and headers (less the
+    request id, which is each request's own), and the same metrics. A gateway of its own, so that no
+    other test taught it a shape first."""
+    async with running_gateway(flow, gateway_settings(flow, blob_root, catalog_cache_seconds=300)) as gateway:
+        fast = gateway.app.fast_hits
+        assert fast is not None, "the fast path is on with the response cache (tracing off)"
+        path = "/api/scripts/latest?page_size=4"
+        signed_in = await gateway.sign_in("fast-hits@example.com")
+        etag = (await gateway.http.get(path)).headers["etag"]  # a miss: the entry is stored
+        shapes = [{}, signed_in, {"Origin": "http://localhost:3000"}, {"If-None-Match": etag}]
+        for n, extra in enumerate(shapes):
+            served, hits = fast.served, cache_count("hit") + cache_count("not_modified")
+            labels = {"route": "/api/scripts/latest", "method": "GET", "status": "304" if n == 3 else "200"}
+            requests = REGISTRY.get_sample_value("http_requests_total", labels) or 0.0
+            whole, early = [
+                await gateway.http.get(path, headers={**extra, "X-Request-Id": f"fast-{n}-{k}"}) for k in range(2)
+            ]
+            assert fast.served == served + 1, f"shape {n}: only the second hit was answered before routing"
+            assert cache_count("hit") + cache_count("not_modified") == hits + 2
+            assert REGISTRY.get_sample_value("http_requests_total", labels) == requests + 2
+            assert early.status_code == whole.status_code == (304 if n == 3 else 200)
+            assert early.content == whole.content
+            assert early.headers["x-request-id"] == f"fast-{n}-1" and whole.headers["x-request-id"] == f"fast-{n}-0"
+
+            def shape(response: httpx.Response) -> list[tuple[str, str]]:
+                return sorted((k, v) for k, v in response.headers.multi_items() if k not in ("x-request-id", "date"))
+
+            assert shape(early) == shape(whole), n
+        # An edit empties the cache: the next read goes the whole way again.
+        assert gateway.state.cache is not None
+        gateway.state.cache.clear()
+        served = fast.served
+        assert (await gateway.http.get(path)).status_code == 200 and fast.served == served
+
+
 async def test_errors_and_private_reads_are_not_public(gateway: Gateway, demo_loaded: None) -> None:
     missing = await gateway.http.get("/api/scripts/999999999")
     assert missing.status_code == 404

@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 
 from yousync_gateway import console
-from yousync_gateway.caching import CacheMiddleware, CatalogInvalidation, ResponseCache
+from yousync_gateway.caching import CacheMiddleware, CatalogInvalidation, FastHits, ResponseCache
 from yousync_gateway.clients import open_clients
 from yousync_gateway.compat import analysis as compat_analysis
 from yousync_gateway.compat import auth as compat_auth
@@ -54,6 +55,19 @@ serve the original frontend (where its "token" is our script and its "script" is
 """
 
 
+class GatewayApp(FastAPI):
+    """The API; a repeated public catalog read is answered before routing (`caching.FastHits`) once the
+    response cache is up, unless tracing is on (every request is then a span of the whole stack)."""
+
+    fast_hits: FastHits | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.fast_hits is None:
+            await super().__call__(scope, receive, send)
+        else:
+            await self.fast_hits(scope, receive, send, super().__call__)
+
+
 def create_app(settings: GatewaySettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -84,14 +98,18 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             blob_signer=blob_signer,
             cache=cache,
         )
+        assert isinstance(app, GatewayApp)
+        if cache.enabled and asgi_middleware() is None:
+            app.fast_hits = FastHits(cache)
         try:
             yield
         finally:
+            app.fast_hits = None
             metrics_server.close()
             await invalidation.close()
             await clients.close()
 
-    app = FastAPI(
+    app = GatewayApp(
         title="YouSync API",
         version="1.0.0",
         description=DESCRIPTION,

@@ -32,11 +32,13 @@ from prometheus_client import Counter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yousync.catalog.v1 import events_pb2
+from yousync_gateway.middleware import count_request, has_body, observe_latency, request_id_of
 from yousync_platform.events import ReconnectHooks, connect
 
 log = logging.getLogger(__name__)
 
 CHANGED_SUBJECT = "catalog.changed"
+SERVED_FROM_CACHE = "yousync.served_from_cache"  # scope key: CacheMiddleware answered from the cache
 PUBLIC_CACHE_CONTROL = b"public, max-age=30, stale-while-revalidate=60"
 MAX_BODY_BYTES = 256 * 1024
 
@@ -202,6 +204,7 @@ class CacheMiddleware:
             entry = cache.get(key)
             if entry is not None:
                 scope["route"] = entry.route  # the metrics label the route template, as on a miss
+                scope[SERVED_FROM_CACHE] = True  # FastHits learns the answer's final headers from it
                 await _answer(send, scope, entry.body, entry.etag, entry.content_type, "hit")
                 return
         generation = cache.generation if cache is not None else 0
@@ -262,3 +265,75 @@ async def _answer(
         headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 200, "headers": headers + caching})
     await send({"type": "http.response.body", "body": body})
+
+
+# The headers of an answer that change with every request or entry; the rest is the answer's shape.
+_PER_ANSWER = (b"x-request-id", b"etag", b"content-length")
+_Shape = tuple[int, int, bool, bytes | None, bytes]  # id(route) (routes live as long as the app), ...
+
+
+class FastHits:
+    """A repeated public read answered from the `ResponseCache` before routing and the middleware stack.
+
+    The first hit of each shape (route, status 200 or 304, signed in or not, `Origin`, content type)
+    goes the whole way, through every middleware (security headers, CORS, request id, metrics), and the
+    headers it leaves with are recorded, less those of the one answer (`X-Request-Id`, `ETag`,
+    `Content-Length`). Later hits of that shape get exactly those headers with their own values, and the
+    same metrics, without routing: no rule is restated here, it is learnt from the stack that applies it.
+    A request with a body, a method other than GET or an unknown shape takes the usual way."""
+
+    def __init__(self, cache: ResponseCache, max_shapes: int = 256) -> None:
+        self.cache = cache
+        self._max = max_shapes
+        self._shapes: dict[_Shape, list[tuple[bytes, bytes]]] = {}
+        self.served = 0  # answers given here (tests, observability)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send, app: ASGIApp) -> None:
+        """Answer `scope` from the cache when its shape is known; otherwise run `app` (learning the shape
+        when `app` answers it from the cache)."""
+        entry = None
+        if scope["type"] == "http" and scope["method"] == "GET" and self.cache.enabled and not has_body(scope):
+            entry = self.cache.get((scope["path"], scope["query_string"]))
+        if entry is None:
+            await app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        if_none_match = _request_header(scope, b"if-none-match")
+        status = 304 if if_none_match is not None and etag_matches(if_none_match, entry.etag) else 200
+        shape: _Shape = (
+            id(entry.route),
+            status,
+            any(key == b"authorization" for key, _ in scope["headers"]) or b"ticket=" in scope["query_string"],
+            _request_header(scope, b"origin"),
+            entry.content_type,
+        )
+        headers = self._shapes.get(shape)
+        if headers is None:
+            await app(scope, receive, self._learning(scope, shape, send))
+            return
+        request_id = request_id_of(scope)
+        own = [(b"x-request-id", request_id.encode()), (b"etag", entry.etag)]
+        if status == 200:
+            own.append((b"content-length", str(len(entry.body)).encode()))
+        route = getattr(entry.route, "path", "unmatched")
+        observe_latency(route, "GET", started)
+        CACHE_REQUESTS.labels("hit" if status == 200 else "not_modified").inc()
+        self.served += 1
+        try:
+            await send({"type": "http.response.start", "status": status, "headers": headers + own})
+            await send({"type": "http.response.body", "body": entry.body if status == 200 else b""})
+        finally:
+            count_request(route, "GET", status)
+
+    def _learning(self, scope: Scope, shape: _Shape, send: Send) -> Send:
+        async def learn(message: Message) -> None:
+            if (
+                message["type"] == "http.response.start"
+                and scope.get(SERVED_FROM_CACHE)
+                and message["status"] == shape[1]
+                and len(self._shapes) < self._max
+            ):
+                self._shapes[shape] = [(k, v) for k, v in message.get("headers", ()) if k.lower() not in _PER_ANSWER]
+            await send(message)
+
+        return learn

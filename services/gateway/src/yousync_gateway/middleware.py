@@ -49,14 +49,7 @@ class GatewayMiddleware:
             raw: bytes | None = scope.get("raw_path")
             if raw:
                 scope["raw_path"] = raw.rstrip(b"/") or b"/"
-        request_id = ""
-        for key, value in scope["headers"]:
-            if key == _REQUEST_ID_KEY:
-                candidate = value.decode("latin-1")
-                if _SAFE_ID.match(candidate):
-                    request_id = candidate
-                break
-        request_id = request_id or new_request_id()
+        request_id = request_id_of(scope)
         reset = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
@@ -66,8 +59,7 @@ class GatewayMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
-                route = _route_of(scope)
-                HTTP_LATENCY.labels(route, scope["method"]).observe(time.perf_counter() - started)
+                observe_latency(_route_of(scope), scope["method"], started)
             await send(message)
 
         app = self.app
@@ -76,7 +68,7 @@ class GatewayMiddleware:
         elif not scope["path"].endswith(_OWN_CAP):
             if _declared_length(scope) > MAX_BODY_BYTES:
                 app = _too_large()
-            elif _has_body(scope):
+            elif has_body(scope):
                 try:
                     body = await _read_capped(receive, MAX_BODY_BYTES)
                 except ClientDisconnect:
@@ -91,8 +83,28 @@ class GatewayMiddleware:
         try:
             await app(scope, receive, send_with_id)
         finally:
-            HTTP_REQUESTS.labels(_route_of(scope), scope["method"], str(status)).inc()
+            count_request(_route_of(scope), scope["method"], status)
             request_id_var.reset(reset)
+
+
+def request_id_of(scope: Scope) -> str:
+    """The caller's `X-Request-Id` when it is a safe token, else a new one."""
+    for key, value in scope["headers"]:
+        if key == _REQUEST_ID_KEY:
+            candidate: str = value.decode("latin-1")
+            if _SAFE_ID.match(candidate):
+                return candidate
+            break
+    return new_request_id()
+
+
+def observe_latency(route: str, method: str, started: float) -> None:
+    """The time to the response's start, by route template (the HTTP latency histogram)."""
+    HTTP_LATENCY.labels(route, method).observe(time.perf_counter() - started)
+
+
+def count_request(route: str, method: str, status: int) -> None:
+    HTTP_REQUESTS.labels(route, method, str(status)).inc()
 
 
 def _route_of(scope: dict[str, Any] | Scope) -> str:
@@ -118,7 +130,7 @@ def _control_characters(where: str) -> ASGIApp:
     return error_response(422, "CONTROL_CHARACTERS", f"{where}: control characters (such as NUL) are not allowed")
 
 
-def _has_body(scope: Scope) -> bool:
+def has_body(scope: Scope) -> bool:
     for key, value in scope["headers"]:
         if key == b"content-length" and value.strip() not in (b"", b"0"):
             return True
