@@ -163,6 +163,7 @@ async def run(url: str, gateway_pid: int) -> dict[str, object]:
             idle_cpu = (now.user + now.system - busy.user - busy.system) / (time.monotonic() - quiet_started)
 
             gate = asyncio.Semaphore(32)
+            before_fanout = psutil.Process(gateway_pid).cpu_times()
             # Fresh connections: the upload session's sat idle while the watchers connected, past the
             # gateway's keep-alive, and a webhook sent as the server closes one is reset (not retried).
             async with aiohttp.ClientSession(timeout=timeout) as webhooks:
@@ -179,6 +180,9 @@ async def run(url: str, gateway_pid: int) -> dict[str, object]:
                 completing = [paced(n, job_id) if RATE else completed(job_id) for n, job_id in enumerate(ids)]
                 t0 = dict(await asyncio.gather(*completing))
             done = await clients.gather()
+            # The gateway's CPU from the first completion to the last watcher's end: the fan-out passes
+            # and each stream's ending, per watcher, split into Python (user) and the kernel (system).
+            spent = psutil.Process(gateway_pid).cpu_times()
         finally:
             clients.join()
     arrivals = [arrival for message in done for arrival in message[1]]
@@ -212,6 +216,10 @@ async def run(url: str, gateway_pid: int) -> dict[str, object]:
         "fanout_max_ms": round(latencies[-1] * 1000, 1),
         "fanout_read_p50_ms": round(r[49] * 1000, 1),
         "fanout_read_p99_ms": round(r[98] * 1000, 1),
+        "gateway_cpu_us_per_watcher": {
+            "user": round((spent.user - before_fanout.user) * 1e6 / max(1, WATCHERS), 1),
+            "system": round((spent.system - before_fanout.system) * 1e6 / max(1, WATCHERS), 1),
+        },
         "completions_per_second": RATE if JOBS > 1 else None,
         "webhook_p50_ms": round(hooks[len(hooks) // 2] * 1000, 1),
         "webhook_p99_ms": round(hooks[min(len(hooks) - 1, len(hooks) * 99 // 100)] * 1000, 1),

@@ -438,12 +438,15 @@ class AnalysisService:
             expires = dt.datetime.fromtimestamp(timestamp + tolerance, dt.UTC)
             if not await uow.nonces.remember(replay_key(timestamp, signature), expires):
                 raise AlreadyExists("WEBHOOK_REPLAYED", "this signed call was already received; sign a new one")
+            current: Job | None = job
             if not job.state.terminal:
                 if isinstance(outcome, Analysis):
-                    await self._finish(uow, job.id, analysis=outcome, send_now=send_now)
+                    current = await self._finish(uow, job.id, analysis=outcome, send_now=send_now)
                 else:
-                    await self._finish(uow, job.id, failure=(outcome[0][:64], outcome[1][:500]), send_now=send_now)
-            current = await uow.jobs.get(job.id)
+                    failure = (outcome[0][:64], outcome[1][:500])
+                    current = await self._finish(uow, job.id, failure=failure, send_now=send_now)
+                # None: another call finished it first (its row is read as it stands).
+                current = current or await uow.jobs.get(job.id)
             await uow.commit()
         self._publish_now(send_now)
         assert current is not None
