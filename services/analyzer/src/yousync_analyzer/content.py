@@ -69,6 +69,15 @@ ANCHOR = -0.5
 GAP_COST = 0.9
 
 
+# When forced alignment alone vouches for every word, the recognition pass is not run (it is ~half the
+# CPU of a take): no rule below could flag a word or an insertion on such a take. Margins are kept
+# inside the rules' thresholds (8 < RELATIVE_DEFICIT, 0.6 > SQUEEZED), see `vouches`.
+VOUCH_SCORE = SUBSTITUTION_SCORE
+VOUCH_DEFICIT = 8.0
+VOUCH_OUTSIDE_SHARE = 0.05
+VOUCH_SQUEEZED = 0.6
+
+
 def _phone_cost(a: str, b: str) -> float:
     if a == b:
         return 0.0
@@ -359,3 +368,60 @@ def spoken(alignment: Alignment, indexes: set[int]) -> Alignment:
             hi = alignment.voiced[1]
     pauses = tuple(p for p in alignment.pauses if lo <= p[0] and p[1] <= hi)
     return Alignment(words=words, pauses=pauses, voiced=(lo, hi))
+
+
+def vouches(
+    aligned: Sequence[AlignedWord],
+    word_score: Sequence[float],
+    speech_share: Sequence[float],
+    outside_share: float,
+    longest_outside: float,
+) -> bool:
+    """Forced alignment alone vouches for the take: every word fits well (score ≥ VOUCH_SCORE, the
+    substitution rule's absolute threshold), none fits markedly worse than the take's other words
+    (within VOUCH_DEFICIT per frame of their median, inside the relative rule's RELATIVE_DEFICIT),
+    every word lies on speech, and almost no speech lies outside the words (≤ VOUCH_OUTSIDE_SHARE,
+    no stretch as long as an insertion). Then no word can be omitted, substituted or mispronounced and
+    nothing inserted whatever the recogniser hears, so it need not run (see pipeline.recognise_take;
+    the word lengths against the actor's pace are checked in pipeline.judge, which has the reference).
+    """
+    if not aligned or len(word_score) != len(aligned) or len(speech_share) != len(aligned):
+        return False
+    median = statistics.median(w.frame_score for w in aligned)
+    return (
+        min(word_score) >= VOUCH_SCORE
+        and min(w.frame_score for w in aligned) >= median - VOUCH_DEFICIT
+        and min(speech_share) >= MIN_SPEECH_SHARE
+        and outside_share <= VOUCH_OUTSIDE_SHARE
+        and longest_outside < MIN_INSERTION_SECONDS
+    )
+
+
+def vouched_reading(aligned: Sequence[AlignedWord], phones: Sequence[Sequence[str]]) -> Reading:
+    """The reading of a take the alignment vouched for: every word heard where it was aligned."""
+    return Reading(
+        slots=tuple(
+            Slot("match", HeardWord(w.word, w.start, w.end, tuple(p), w.frame_score), 0.0)
+            for w, p in zip(aligned, phones, strict=True)
+        ),
+        insertions=(),
+    )
+
+
+def paced(
+    aligned: Sequence[AlignedWord],
+    expected_seconds: Sequence[float],
+    speech_share: dict[int, float],
+    speech_end: float,
+) -> bool:
+    """No vouched word is squeezed: each lasts at least VOUCH_SQUEEZED of the time the actor's pace
+    predicts (the omission rule fires under SQUEEZED), and so does the speech of the last word when
+    the take's speech ends with it (the cut-off rule)."""
+    for w in aligned:
+        expected = expected_seconds[w.index]
+        if expected > 0 and w.end - w.start < VOUCH_SQUEEZED * expected:
+            return False
+    last = aligned[-1]
+    expected = expected_seconds[last.index]
+    said = (last.end - last.start) * speech_share.get(last.index, 1.0)
+    return not (speech_end <= last.end + CUT_MARGIN and expected > 0 and said < VOUCH_SQUEEZED * expected)

@@ -34,7 +34,7 @@ from yousync_analyzer.domain import (
     Verdict,
     WordResult,
 )
-from yousync_analyzer.pronunciation import Aligner, normalize, word_score
+from yousync_analyzer.pronunciation import Aligner, normalize, unaligned_speech, word_score
 from yousync_analyzer.quality import QualityThresholds, assess, speech_frames
 from yousync_analyzer.scoring import AxisScore, PronunciationDetail, Scorers, ScoringContext, overall
 from yousync_analyzer.signal import frame_energy_db, pitch_track
@@ -79,6 +79,9 @@ class TakeState:
     energy_db: tuple[float, ...] = ()
     alignment: Alignment | None = None  # words carry their index in the line (a subset after a fallback)
     aligned_by: str = "line"  # "line", "heard-words" (fallback) or "recogniser" (last resort)
+    # "recogniser", or "alignment" when forced alignment vouched for every word and recognition was
+    # skipped (see recognise_take); judge still runs the recogniser when the words' lengths disagree
+    recognised_by: str = "recogniser"
     heard: tuple[HeardWord, ...] = ()
     reading: content.Reading | None = None
     judgement: content.Judgement | None = None
@@ -151,7 +154,37 @@ def align_take(state: TakeState) -> TakeState:
 
 def recognise_take(state: TakeState) -> TakeState:
     """Recognise what was said, read it against the line, and fall back when the line found no path:
-    align the words that were heard; failing that, take the recogniser's own word times."""
+    align the words that were heard; failing that, take the recogniser's own word times.
+
+    The recognition pass (a grammar with a phone loop) is about half of a take's CPU. When forced
+    alignment alone vouches for every word (`content.vouches`: no rule could flag a word or an
+    insertion whatever the recogniser heard), it is skipped and each word counts as heard where it
+    was aligned; `judge` still runs it if the words' lengths disagree with the actor's pace."""
+    if state.alignment is not None:
+        speech = speech_frames(np.asarray(state.energy_db))
+        words = state.alignment.words
+        share = _speech_shares(words, speech)
+        outside, longest = unaligned_speech(state.alignment, speech)
+        scores = [word_score(w.frame_score) for w in words]
+        if content.vouches(words, scores, [share[w.index] for w in words], outside, longest):
+            a = aligner()
+            reading = content.vouched_reading(words, [a.phones(state.words[w.index]) for w in words])
+            heard = tuple(slot.heard for slot in reading.slots if slot.heard is not None)
+            return dataclasses.replace(state, heard=heard, reading=reading, recognised_by="alignment")
+    return _recognise(state)
+
+
+def _speech_shares(words: tuple[AlignedWord, ...] | list[AlignedWord], speech: np.ndarray) -> dict[int, float]:
+    """Per word, the share of its aligned span the energy detector heard as speech."""
+    share: dict[int, float] = {}
+    for w in words:
+        lo = int(w.start / FRAME_SECONDS)
+        frames = speech[lo : max(lo + 1, int(w.end / FRAME_SECONDS))]
+        share[w.index] = float(np.mean(frames)) if len(frames) else 0.0
+    return share
+
+
+def _recognise(state: TakeState) -> TakeState:
     quality = state.quality
     assert quality is not None
     x = as_array(state.decoded)
@@ -180,11 +213,9 @@ def recognise_take(state: TakeState) -> TakeState:
     return dataclasses.replace(state, alignment=alignment, aligned_by="recogniser")
 
 
-def judge(state: TakeState, ref: ReferenceAnalysis) -> TakeState:
-    """Which words were said (recognition and alignment agreeing), see content.py."""
+def _expected_seconds(state: TakeState, ref: ReferenceAnalysis) -> list[float]:
+    """Per word of the line, the duration the actor's word predicts at the take's pace."""
     assert state.alignment is not None and state.reading is not None
-    if state.judgement is not None:
-        return state
     ref_al = ref.analysis.alignment
     take_al = state.alignment
     ref_words = {w.index: w for w in ref_al.words}
@@ -200,23 +231,34 @@ def judge(state: TakeState, ref: ReferenceAnalysis) -> TakeState:
         pace = float(np.median(ratios))
     else:
         pace = max(take_al.speech_end - take_al.speech_start, 1e-3) / max(ref_al.speech_end - ref_al.speech_start, 1e-3)
-    expected = [
-        (ref_words[i].end - ref_words[i].start) * pace if i in ref_words else 0.0 for i in range(len(state.words))
-    ]
+    return [(ref_words[i].end - ref_words[i].start) * pace if i in ref_words else 0.0 for i in range(len(state.words))]
+
+
+def judge(state: TakeState, ref: ReferenceAnalysis) -> TakeState:
+    """Which words were said (recognition and alignment agreeing), see content.py."""
+    assert state.alignment is not None and state.reading is not None
+    if state.judgement is not None:
+        return state
     speech = speech_frames(np.asarray(state.energy_db))
+    if state.recognised_by == "alignment" and not content.paced(
+        state.alignment.words,
+        _expected_seconds(state, ref),
+        _speech_shares(state.alignment.words, speech),
+        state.quality.speech_end if state.quality is not None else state.decoded.duration,
+    ):
+        # a word shorter than the actor's pace allows may be a dropped word's stand-in: hear the take
+        state = dataclasses.replace(_recognise(state), recognised_by="recogniser")
+    assert state.alignment is not None and state.reading is not None
+    expected = _expected_seconds(state, ref)
 
     def run(aligned: dict[int, AlignedWord]) -> content.Judgement:
         assert state.reading is not None
         scores = {i: word_score(w.frame_score) for i, w in aligned.items()}
-        share: dict[int, float] = {}
-        for i, w in aligned.items():
-            lo = int(w.start / FRAME_SECONDS)
-            frames = speech[lo : max(lo + 1, int(w.end / FRAME_SECONDS))]
-            share[i] = float(np.mean(frames)) if len(frames) else 0.0
+        share = _speech_shares(list(aligned.values()), speech)
         end = state.quality.speech_end if state.quality is not None else None
         return content.judge(state.words, state.reading, aligned, expected, scores, share, end)
 
-    judgement = run({w.index: w for w in take_al.words})
+    judgement = run({w.index: w for w in state.alignment.words})
     if judgement.completeness < 1.0 and state.aligned_by == "line":
         # words were left out: align and score the rest again without the squeezed stand-ins for the
         # missing ones (they also spoil their neighbours' scores: "I" before a dropped "love" scored 9)

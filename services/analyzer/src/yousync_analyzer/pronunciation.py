@@ -5,7 +5,7 @@ then `set_alignment()` and a second pass; `bestpath=False` (with the default the
 on many clips). The first pass runs with filler words (silences between words); when it finds no
 path it is retried without them. If still no path exists the line was not said: the verdict is
 "wrong or incomplete line". So it is when the words found a path but most of the speech lies outside
-them (`unaligned_speech_fraction`): another sentence was read.
+them (`unaligned_speech`): another sentence was read.
 
 Word score: the aligner's acoustic score per 10 ms frame of the word. pocketsphinx normalises frame
 scores to the best senone of each frame, so this behaves like goodness-of-pronunciation (0 is the
@@ -291,17 +291,23 @@ def _align_once(
     return Alignment(words=tuple(aligned), pauses=tuple(pauses), voiced=voiced)
 
 
-def unaligned_speech_fraction(alignment: Alignment, speech: np.ndarray) -> float:
-    """Share of the take's speech frames that no word of the line was aligned to.
+def unaligned_speech(alignment: Alignment, speech: np.ndarray) -> tuple[float, float]:
+    """Share of the take's speech frames that no word of the line was aligned to, and the longest
+    stretch of them in seconds.
 
     Forced alignment always places the line's words somewhere; when the take is a different sentence it
     squeezes them into a few stretches and leaves the rest of the speech to its silence model. Good,
     slow and dropped-word takes leave at most ~12 % of their speech unaligned, other sentences 40-54 %.
     """
     if not len(speech) or not speech.any():
-        return 0.0
+        return 0.0, 0.0
     centres = np.arange(len(speech)) * FRAME_SECONDS + 0.0125  # 25 ms windows every 10 ms
     covered = np.zeros(len(speech), bool)
     for w in alignment.words:
         covered |= (centres >= w.start) & (centres < w.end)
-    return float(np.sum(speech & ~covered) / np.sum(speech))
+    outside = speech & ~covered
+    longest = 0
+    if outside.any():
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], outside.astype(np.int8), [0]))))
+        longest = int(np.max(edges[1::2] - edges[::2]))
+    return float(np.sum(outside) / np.sum(speech)), longest * FRAME_SECONDS
