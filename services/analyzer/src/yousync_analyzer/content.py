@@ -76,6 +76,7 @@ VOUCH_SCORE = SUBSTITUTION_SCORE
 VOUCH_DEFICIT = 8.0
 VOUCH_OUTSIDE_SHARE = 0.05
 VOUCH_SQUEEZED = 0.6
+SPAN_CONTEXT = 2  # words recognised on each side of the words alignment does not vouch for
 
 
 def _phone_cost(a: str, b: str) -> float:
@@ -370,31 +371,42 @@ def spoken(alignment: Alignment, indexes: set[int]) -> Alignment:
     return Alignment(words=words, pauses=pauses, voiced=(lo, hi))
 
 
-def vouches(
-    aligned: Sequence[AlignedWord],
-    word_score: Sequence[float],
-    speech_share: Sequence[float],
-    outside_share: float,
-    longest_outside: float,
-) -> bool:
-    """Forced alignment alone vouches for the take: every word fits well (score ≥ VOUCH_SCORE, the
-    substitution rule's absolute threshold), none fits markedly worse than the take's other words
-    (within VOUCH_DEFICIT per frame of their median, inside the relative rule's RELATIVE_DEFICIT),
-    every word lies on speech, and almost no speech lies outside the words (≤ VOUCH_OUTSIDE_SHARE,
-    no stretch as long as an insertion). Then no word can be omitted, substituted or mispronounced and
-    nothing inserted whatever the recogniser hears, so it need not run (see pipeline.recognise_take;
-    the word lengths against the actor's pace are checked in pipeline.judge, which has the reference).
-    """
-    if not aligned or len(word_score) != len(aligned) or len(speech_share) != len(aligned):
-        return False
+def vouched(aligned: Sequence[AlignedWord], word_score: Sequence[float], speech_share: Sequence[float]) -> list[bool]:
+    """Per aligned word, whether forced alignment alone vouches for it: it fits well (score ≥
+    VOUCH_SCORE, the substitution rule's absolute threshold), not markedly worse than the take's other
+    words (within VOUCH_DEFICIT per frame of their median, inside the relative rule's RELATIVE_DEFICIT)
+    and lies on speech. Whatever the recogniser heard there, no rule could flag such a word (its length
+    against the actor's pace is checked by `paced`, with the reference, in pipeline.judge)."""
+    if not aligned:
+        return []
     median = statistics.median(w.frame_score for w in aligned)
-    return (
-        min(word_score) >= VOUCH_SCORE
-        and min(w.frame_score for w in aligned) >= median - VOUCH_DEFICIT
-        and min(speech_share) >= MIN_SPEECH_SHARE
-        and outside_share <= VOUCH_OUTSIDE_SHARE
-        and longest_outside < MIN_INSERTION_SECONDS
-    )
+    return [
+        s >= VOUCH_SCORE and w.frame_score >= median - VOUCH_DEFICIT and share >= MIN_SPEECH_SHARE
+        for w, s, share in zip(aligned, word_score, speech_share, strict=True)
+    ]
+
+
+def unvouched_span(vouched: Sequence[bool]) -> tuple[int, int] | None:
+    """The words recognition must hear: from the first word alignment does not vouch for to the last,
+    with SPAN_CONTEXT words on each side (the alignment's word edges are least reliable next to a bad
+    word, and the recogniser needs context: with one word each side it heard "box" read as "bike" as
+    the word); None when it vouches for every word."""
+    bad = [i for i, ok in enumerate(vouched) if not ok]
+    if not bad:
+        return None
+    return max(0, bad[0] - SPAN_CONTEXT), min(len(vouched) - 1, bad[-1] + SPAN_CONTEXT)
+
+
+def quiet_outside(outside_share: float, longest_outside: float) -> bool:
+    """Almost no speech lies outside the words where recognition does not listen (≤ VOUCH_OUTSIDE_SHARE,
+    no stretch as long as an insertion): no insertion or other sentence can hide there."""
+    return outside_share <= VOUCH_OUTSIDE_SHARE and longest_outside < MIN_INSERTION_SECONDS
+
+
+def merge(vouched_slots: Sequence[Slot], span: tuple[int, int], heard: Reading) -> Reading:
+    """The reading of the whole line: the recognised `span`'s reading in place of its vouched slots."""
+    lo, hi = span
+    return Reading(slots=(*vouched_slots[:lo], *heard.slots, *vouched_slots[hi + 1 :]), insertions=heard.insertions)
 
 
 def vouched_reading(aligned: Sequence[AlignedWord], phones: Sequence[Sequence[str]]) -> Reading:
@@ -415,13 +427,14 @@ def paced(
     speech_end: float,
 ) -> bool:
     """No vouched word is squeezed: each lasts at least VOUCH_SQUEEZED of the time the actor's pace
-    predicts (the omission rule fires under SQUEEZED), and so does the speech of the last word when
-    the take's speech ends with it (the cut-off rule)."""
+    predicts (the omission rule fires under SQUEEZED), and so does the speech of the line's last word
+    when it is vouched for and the take's speech ends with it (the cut-off rule)."""
     for w in aligned:
         expected = expected_seconds[w.index]
         if expected > 0 and w.end - w.start < VOUCH_SQUEEZED * expected:
             return False
-    last = aligned[-1]
-    expected = expected_seconds[last.index]
-    said = (last.end - last.start) * speech_share.get(last.index, 1.0)
-    return not (speech_end <= last.end + CUT_MARGIN and expected > 0 and said < VOUCH_SQUEEZED * expected)
+        if w.index == len(expected_seconds) - 1 and speech_end <= w.end + CUT_MARGIN:
+            said = (w.end - w.start) * speech_share.get(w.index, 1.0)
+            if expected > 0 and said < VOUCH_SQUEEZED * expected:
+                return False
+    return True

@@ -16,6 +16,7 @@ from yousync_analyzer import MODEL_VERSION, content, expressiveness
 from yousync_analyzer.audio.decode import as_array, decode
 from yousync_analyzer.domain import (
     FRAME_SECONDS,
+    SAMPLE_RATE,
     AlignedWord,
     Alignment,
     AnalysisFailed,
@@ -45,6 +46,11 @@ ON_TIME_SECONDS = 0.25
 # Below this estimated SNR (10 dB above the quality gate's TOO_NOISY) the recogniser loses words: a take
 # that fails the content check there is sent back as too noisy, not as another sentence.
 NOISY_CONTENT_SNR_DB = 25.0
+# Recognition listens this far beyond the take's speech.
+RECOGNITION_MARGIN = 0.2
+# Recognition listens only over the words forced alignment does not vouch for when they span at most
+# this share of the take's speech (see recognise_take); a longer span is recognised whole.
+PARTIAL_SHARE = 0.7
 
 _worker_aligner: Aligner | None = None
 
@@ -79,9 +85,9 @@ class TakeState:
     energy_db: tuple[float, ...] = ()
     alignment: Alignment | None = None  # words carry their index in the line (a subset after a fallback)
     aligned_by: str = "line"  # "line", "heard-words" (fallback) or "recogniser" (last resort)
-    # "recogniser", or "alignment" when forced alignment vouched for every word and recognition was
-    # skipped (see recognise_take); judge still runs the recogniser when the words' lengths disagree
-    recognised_by: str = "recogniser"
+    # the words counted as heard on forced alignment's word alone (recognition skipped there, see
+    # recognise_take); judge still recognises the whole take when their lengths disagree
+    vouched: tuple[int, ...] = ()
     heard: tuple[HeardWord, ...] = ()
     reading: content.Reading | None = None
     judgement: content.Judgement | None = None
@@ -156,22 +162,48 @@ def recognise_take(state: TakeState) -> TakeState:
     """Recognise what was said, read it against the line, and fall back when the line found no path:
     align the words that were heard; failing that, take the recogniser's own word times.
 
-    The recognition pass (a grammar with a phone loop) is about half of a take's CPU. When forced
-    alignment alone vouches for every word (`content.vouches`: no rule could flag a word or an
-    insertion whatever the recogniser heard), it is skipped and each word counts as heard where it
-    was aligned; `judge` still runs it if the words' lengths disagree with the actor's pace."""
-    if state.alignment is not None:
-        speech = speech_frames(np.asarray(state.energy_db))
-        words = state.alignment.words
-        share = _speech_shares(words, speech)
-        outside, longest = unaligned_speech(state.alignment, speech)
-        scores = [word_score(w.frame_score) for w in words]
-        if content.vouches(words, scores, [share[w.index] for w in words], outside, longest):
-            a = aligner()
-            reading = content.vouched_reading(words, [a.phones(state.words[w.index]) for w in words])
-            heard = tuple(slot.heard for slot in reading.slots if slot.heard is not None)
-            return dataclasses.replace(state, heard=heard, reading=reading, recognised_by="alignment")
-    return _recognise(state)
+    The recognition pass (a grammar with a phone loop) is about half of a take's CPU, so it listens
+    only where forced alignment cannot vouch for the words (`content.vouched`: no rule could flag such
+    a word whatever the recogniser heard there): not at all when it vouches for every word, only over
+    the span of the words it does not vouch for (and a neighbour each side) when that span is at most
+    PARTIAL_SHARE of the speech. Either way no stretch of speech may lie outside the words where
+    recognition does not listen (an insertion or another sentence could hide there). A vouched word
+    counts as heard where it was aligned; `judge` recognises the whole take after all when a vouched
+    word is shorter than the actor's pace allows."""
+    quality = state.quality
+    al = state.alignment
+    if al is None or quality is None:
+        return _recognise(state)
+    speech = speech_frames(np.asarray(state.energy_db))
+    share = _speech_shares(al.words, speech)
+    ok = content.vouched(al.words, [word_score(w.frame_score) for w in al.words], [share[w.index] for w in al.words])
+    a = aligner()
+    slots = content.vouched_reading(al.words, [a.phones(state.words[w.index]) for w in al.words]).slots
+    span = content.unvouched_span(ok)
+    if span is None:
+        if not content.quiet_outside(*unaligned_speech(al, speech)):
+            return _recognise(state)
+        reading = content.Reading(slots=slots, insertions=())
+        heard = tuple(slot.heard for slot in slots if slot.heard is not None)
+        return dataclasses.replace(state, heard=heard, reading=reading, vouched=tuple(range(len(state.words))))
+    lo_i, hi_i = span
+    n = len(state.words)
+    start = al.words[lo_i].start if lo_i > 0 else quality.speech_start - RECOGNITION_MARGIN
+    end = al.words[hi_i].end if hi_i < n - 1 else quality.speech_end + RECOGNITION_MARGIN
+    speech_seconds = quality.speech_end - quality.speech_start + 2 * RECOGNITION_MARGIN
+    if end - start > PARTIAL_SHARE * speech_seconds or not content.quiet_outside(
+        *unaligned_speech(al, speech, (start, end))
+    ):
+        return _recognise(state)
+    x = as_array(state.decoded)
+    lo, hi = max(0, int(start * SAMPLE_RATE)), int(end * SAMPLE_RATE)
+    sub = list(state.words[lo_i : hi_i + 1])
+    heard_sub = tuple(a.recognise(x[lo:hi], sub, offset=lo / SAMPLE_RATE))
+    reading = content.merge(slots, span, content.read(sub, [a.phones(w) for w in sub], heard_sub))
+    before = tuple(slot.heard for slot in slots[:lo_i] if slot.heard is not None)
+    after = tuple(slot.heard for slot in slots[hi_i + 1 :] if slot.heard is not None)
+    vouched = tuple(i for i in range(n) if not lo_i <= i <= hi_i)
+    return dataclasses.replace(state, heard=before + heard_sub + after, reading=reading, vouched=vouched)
 
 
 def _speech_shares(words: tuple[AlignedWord, ...] | list[AlignedWord], speech: np.ndarray) -> dict[int, float]:
@@ -185,15 +217,16 @@ def _speech_shares(words: tuple[AlignedWord, ...] | list[AlignedWord], speech: n
 
 
 def _recognise(state: TakeState) -> TakeState:
+    """Recognition over the whole take's speech."""
     quality = state.quality
     assert quality is not None
     x = as_array(state.decoded)
-    lo = max(0, int((quality.speech_start - 0.2) * 16_000))
-    hi = int((quality.speech_end + 0.2) * 16_000)
+    lo = max(0, int((quality.speech_start - RECOGNITION_MARGIN) * SAMPLE_RATE))
+    hi = int((quality.speech_end + RECOGNITION_MARGIN) * SAMPLE_RATE)
     a = aligner()
-    heard = tuple(a.recognise(x[lo:hi], list(state.words), offset=lo / 16_000))
+    heard = tuple(a.recognise(x[lo:hi], list(state.words), offset=lo / SAMPLE_RATE))
     reading = content.read(state.words, [a.phones(w) for w in state.words], heard)
-    state = dataclasses.replace(state, heard=heard, reading=reading)
+    state = dataclasses.replace(state, heard=heard, reading=reading, vouched=())
     if state.alignment is not None:
         return state
     present = [i for i, slot in enumerate(reading.slots) if slot.kind == "match" or content.speech_heard(slot)]
@@ -240,14 +273,14 @@ def judge(state: TakeState, ref: ReferenceAnalysis) -> TakeState:
     if state.judgement is not None:
         return state
     speech = speech_frames(np.asarray(state.energy_db))
-    if state.recognised_by == "alignment" and not content.paced(
-        state.alignment.words,
+    if state.vouched and not content.paced(
+        [w for w in state.alignment.words if w.index in state.vouched],
         _expected_seconds(state, ref),
         _speech_shares(state.alignment.words, speech),
         state.quality.speech_end if state.quality is not None else state.decoded.duration,
     ):
-        # a word shorter than the actor's pace allows may be a dropped word's stand-in: hear the take
-        state = dataclasses.replace(_recognise(state), recognised_by="recogniser")
+        # a vouched word shorter than the actor's pace allows may be a dropped word's stand-in
+        state = _recognise(state)
     assert state.alignment is not None and state.reading is not None
     expected = _expected_seconds(state, ref)
 

@@ -291,9 +291,11 @@ def _align_once(
     return Alignment(words=tuple(aligned), pauses=tuple(pauses), voiced=voiced)
 
 
-def unaligned_speech(alignment: Alignment, speech: np.ndarray) -> tuple[float, float]:
+def unaligned_speech(
+    alignment: Alignment, speech: np.ndarray, besides: tuple[float, float] | None = None
+) -> tuple[float, float]:
     """Share of the take's speech frames that no word of the line was aligned to, and the longest
-    stretch of them in seconds.
+    stretch of them in seconds (only those outside the span `besides` when given).
 
     Forced alignment always places the line's words somewhere; when the take is a different sentence it
     squeezes them into a few stretches and leaves the rest of the speech to its silence model. Good,
@@ -306,6 +308,8 @@ def unaligned_speech(alignment: Alignment, speech: np.ndarray) -> tuple[float, f
     for w in alignment.words:
         covered |= (centres >= w.start) & (centres < w.end)
     outside = speech & ~covered
+    if besides is not None:
+        outside &= (centres < besides[0]) | (centres >= besides[1])
     longest = 0
     if outside.any():
         edges = np.flatnonzero(np.diff(np.concatenate(([0], outside.astype(np.int8), [0]))))
