@@ -76,7 +76,7 @@ VOUCH_SCORE = SUBSTITUTION_SCORE
 VOUCH_DEFICIT = 8.0
 VOUCH_OUTSIDE_SHARE = 0.05
 VOUCH_SQUEEZED = 0.6
-SPAN_CONTEXT = 2  # words recognised on each side of the words alignment does not vouch for
+SPAN_CONTEXT = 1  # words recognised on each side of the words alignment does not vouch for
 
 
 def _phone_cost(a: str, b: str) -> float:
@@ -389,8 +389,7 @@ def vouched(aligned: Sequence[AlignedWord], word_score: Sequence[float], speech_
 def unvouched_span(vouched: Sequence[bool]) -> tuple[int, int] | None:
     """The words recognition must hear: from the first word alignment does not vouch for to the last,
     with SPAN_CONTEXT words on each side (the alignment's word edges are least reliable next to a bad
-    word, and the recogniser needs context: with one word each side it heard "box" read as "bike" as
-    the word); None when it vouches for every word."""
+    word); None when it vouches for every word. pipeline widens it to whole phrases."""
     bad = [i for i, ok in enumerate(vouched) if not ok]
     if not bad:
         return None
@@ -399,8 +398,9 @@ def unvouched_span(vouched: Sequence[bool]) -> tuple[int, int] | None:
 
 def quiet_outside(outside_share: float, longest_outside: float) -> bool:
     """Almost no speech lies outside the words where recognition does not listen (≤ VOUCH_OUTSIDE_SHARE,
-    no stretch as long as an insertion): no insertion or other sentence can hide there."""
-    return outside_share <= VOUCH_OUTSIDE_SHARE and longest_outside < MIN_INSERTION_SECONDS
+    no stretch as long as the shortest word-like speech, MIN_SUBSTITUTION_SECONDS): no insertion or
+    other sentence can hide there (an inserted "old" left 0.22 s of speech outside the words)."""
+    return outside_share <= VOUCH_OUTSIDE_SHARE and longest_outside < MIN_SUBSTITUTION_SECONDS
 
 
 def merge(vouched_slots: Sequence[Slot], span: tuple[int, int], heard: Reading) -> Reading:

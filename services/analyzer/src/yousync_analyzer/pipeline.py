@@ -51,6 +51,8 @@ RECOGNITION_MARGIN = 0.2
 # Recognition listens only over the words forced alignment does not vouch for when they span at most
 # this share of the take's speech (see recognise_take); a longer span is recognised whole.
 PARTIAL_SHARE = 0.7
+# ... and only cuts its audio in pauses at least this long (see _phrase_window).
+MIN_CUT_PAUSE = 0.1
 
 _worker_aligner: Aligner | None = None
 
@@ -186,10 +188,12 @@ def recognise_take(state: TakeState) -> TakeState:
         reading = content.Reading(slots=slots, insertions=())
         heard = tuple(slot.heard for slot in slots if slot.heard is not None)
         return dataclasses.replace(state, heard=heard, reading=reading, vouched=tuple(range(len(state.words))))
-    lo_i, hi_i = span
+    window = _phrase_window(al, span, (quality.speech_start, quality.speech_end), speech)
+    if window is None:
+        return _recognise(state)
+    (lo_i, hi_i), (start, end) = window
+    span = (lo_i, hi_i)
     n = len(state.words)
-    start = al.words[lo_i].start if lo_i > 0 else quality.speech_start - RECOGNITION_MARGIN
-    end = al.words[hi_i].end if hi_i < n - 1 else quality.speech_end + RECOGNITION_MARGIN
     speech_seconds = quality.speech_end - quality.speech_start + 2 * RECOGNITION_MARGIN
     if end - start > PARTIAL_SHARE * speech_seconds or not content.quiet_outside(
         *unaligned_speech(al, speech, (start, end))
@@ -204,6 +208,40 @@ def recognise_take(state: TakeState) -> TakeState:
     after = tuple(slot.heard for slot in slots[hi_i + 1 :] if slot.heard is not None)
     vouched = tuple(i for i in range(n) if not lo_i <= i <= hi_i)
     return dataclasses.replace(state, heard=before + heard_sub + after, reading=reading, vouched=vouched)
+
+
+def _phrase_window(
+    al: Alignment, span: tuple[int, int], speech: tuple[float, float], frames: np.ndarray
+) -> tuple[tuple[int, int], tuple[float, float]] | None:
+    """The words and the stretch of audio recognition listens to for the words `span`: it is cut only
+    in silent pauses (≥ MIN_CUT_PAUSE between words, under MIN_SPEECH_SHARE of its `frames` speech:
+    the aligner leaves an inserted word to its silence model), so it hears whole phrases starting and
+    ending in silence, as it does a whole take (cut next to a word, it heard "have" as /t hh ae n/);
+    without such a pause before (after) the span it starts (ends) with the take's speech. None when
+    that is the whole take."""
+    lo_i, hi_i = span
+    words = al.words
+
+    def silent(p: tuple[float, float]) -> bool:
+        inside = frames[int(p[0] / FRAME_SECONDS) : int(p[1] / FRAME_SECONDS)]
+        return bool(len(inside)) and float(np.mean(inside)) < content.MIN_SPEECH_SHARE
+
+    pauses = [p for p in al.pauses if p[1] - p[0] >= MIN_CUT_PAUSE and silent(p)]
+    start, first = speech[0] - RECOGNITION_MARGIN, 0
+    before = [p for p in pauses if p[1] <= words[lo_i].start + FRAME_SECONDS]
+    if before:
+        pause = before[-1]
+        start = max(pause[0], pause[1] - RECOGNITION_MARGIN)
+        first = next(w.index for w in words if w.start >= pause[1] - FRAME_SECONDS)
+    end, last = speech[1] + RECOGNITION_MARGIN, words[-1].index
+    after = [p for p in pauses if p[0] >= words[hi_i].end - FRAME_SECONDS]
+    if after:
+        pause = after[0]
+        end = min(pause[1], pause[0] + RECOGNITION_MARGIN)
+        last = next(w.index for w in reversed(words) if w.end <= pause[0] + FRAME_SECONDS)
+    if first == 0 and last == words[-1].index:
+        return None
+    return (first, last), (start, end)
 
 
 def _speech_shares(words: tuple[AlignedWord, ...] | list[AlignedWord], speech: np.ndarray) -> dict[int, float]:
