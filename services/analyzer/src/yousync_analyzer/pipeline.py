@@ -90,6 +90,7 @@ class TakeState:
     # the words counted as heard on forced alignment's word alone (recognition skipped there, see
     # recognise_take); judge still recognises the whole take when their lengths disagree
     vouched: tuple[int, ...] = ()
+    cmn: str = ""  # the cepstral mean of the take's speech (from the alignment), for partial recognition
     heard: tuple[HeardWord, ...] = ()
     reading: content.Reading | None = None
     judgement: content.Judgement | None = None
@@ -156,8 +157,9 @@ def align_take(state: TakeState) -> TakeState:
     """Force-align the whole line; no path is not yet a verdict (recognition decides, see recognise_take)."""
     assert state.quality is not None
     x = as_array(state.decoded)
-    alignment = aligner().align(x, list(state.words), (state.quality.speech_start, state.quality.speech_end))
-    return dataclasses.replace(state, alignment=alignment)
+    a = aligner()
+    alignment = a.align(x, list(state.words), (state.quality.speech_start, state.quality.speech_end))
+    return dataclasses.replace(state, alignment=alignment, cmn=a.cmn() if alignment is not None else "")
 
 
 def recognise_take(state: TakeState) -> TakeState:
@@ -202,7 +204,7 @@ def recognise_take(state: TakeState) -> TakeState:
     x = as_array(state.decoded)
     lo, hi = max(0, int(start * SAMPLE_RATE)), int(end * SAMPLE_RATE)
     sub = list(state.words[lo_i : hi_i + 1])
-    heard_sub = tuple(a.recognise(x[lo:hi], sub, offset=lo / SAMPLE_RATE))
+    heard_sub = tuple(a.recognise(x[lo:hi], sub, offset=lo / SAMPLE_RATE, cmn=state.cmn))
     reading = content.merge(slots, span, content.read(sub, [a.phones(w) for w in sub], heard_sub))
     before = tuple(slot.heard for slot in slots[:lo_i] if slot.heard is not None)
     after = tuple(slot.heard for slot in slots[hi_i + 1 :] if slot.heard is not None)

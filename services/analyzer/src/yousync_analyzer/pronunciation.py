@@ -135,6 +135,7 @@ class Aligner:
         for p in PHONES:
             self._recognise.add_word(_PHONE_PREFIX + p.lower(), p, True)
         self._grammars: dict[tuple[str, ...], str] = {}
+        self._last_cmn = ""
 
     def _ensure_words(self, words: list[str]) -> None:
         for decoder in (self._align, self._align_nofill, self._recognise):
@@ -156,6 +157,7 @@ class Aligner:
         for decoder in (self._align, self._align_nofill):
             result = _align_once(decoder, pcm, words, offset, speech)
             if result is not None:
+                self._last_cmn = decoder.get_cmn(False)
                 return result
         return None
 
@@ -164,9 +166,15 @@ class Aligner:
         found = self._recognise.lookup_word(word)
         return tuple(found.split()) if found else ()
 
-    def recognise(self, x: np.ndarray, words: list[str], offset: float = 0.0) -> list[HeardWord]:
+    def cmn(self) -> str:
+        """The cepstral mean of the last alignment (over the take's speech), for `recognise`."""
+        return str(self._last_cmn)
+
+    def recognise(self, x: np.ndarray, words: list[str], offset: float = 0.0, cmn: str = "") -> list[HeardWord]:
         """What was said, by a grammar that expects the line but lets any word be skipped, replaced or
-        joined by unknown speech (a phone loop); see `_line_grammar`."""
+        joined by unknown speech (a phone loop); see `_line_grammar`. With `cmn` (a part of the take),
+        its features are normalised by the whole take's cepstral mean, as they are when the whole
+        take is recognised: the part's own mean moved what was heard."""
         self._ensure_words(words)
         key = tuple(words)
         name = self._grammars.get(key)
@@ -179,7 +187,15 @@ class Aligner:
             self._recognise.add_fsg(name, self._line_grammar(name, words))
             self._grammars[key] = name
         self._recognise.activate_search(name)
-        _decode_utterance(self._recognise, _pcm16(x))
+        if cmn:
+            decoder = self._recognise
+            decoder.reinit_feat()
+            decoder.set_cmn(cmn)  # live CMN keeps it for utterances under its 5 s update window
+            decoder.start_utt()
+            decoder.process_raw(_pcm16(x), full_utt=False)
+            decoder.end_utt()
+        else:
+            _decode_utterance(self._recognise, _pcm16(x))
         heard: list[HeardWord] = []
         for seg in self._recognise.seg() or ():  # None when the search found no path
             word = re.sub(r"\(\d+\)$", "", seg.word)
