@@ -332,7 +332,7 @@ def judge(state: TakeState, ref: ReferenceAnalysis) -> TakeState:
         return content.judge(state.words, state.reading, aligned, expected, scores, share, end)
 
     judgement = run({w.index: w for w in state.alignment.words})
-    if judgement.completeness < 1.0 and state.aligned_by == "line":
+    if judgement.completeness < 1.0 and state.aligned_by == "line" and _may_be_acceptable(judgement):
         # words were left out: align and score the rest again without the squeezed stand-ins for the
         # missing ones (they also spoil their neighbours' scores: "I" before a dropped "love" scored 9)
         present = [w.index for w in judgement.words if w.aligned is not None]
@@ -343,6 +343,13 @@ def judge(state: TakeState, ref: ReferenceAnalysis) -> TakeState:
             words = {present[k]: dataclasses.replace(w, index=present[k]) for k, w in enumerate(subset.words)}
             judgement = content.rejudge(judgement, run(words))
     return dataclasses.replace(state, judgement=judgement)
+
+
+def _may_be_acceptable(judgement: content.Judgement) -> bool:
+    """Whether aligning the spoken words again could leave the take acceptable: it keeps every word
+    found omitted (completeness can only fall) and the recogniser's reading (the speech heard outside
+    the line stays), so a take already too incomplete or another sentence is sent back either way."""
+    return judgement.completeness >= content.MIN_COMPLETENESS and judgement.outside_share <= content.MAX_OUTSIDE_SHARE
 
 
 def _take_analysis(state: TakeState) -> SpeakerAnalysis:
