@@ -389,7 +389,7 @@ def vouched(aligned: Sequence[AlignedWord], word_score: Sequence[float], speech_
 def unvouched_span(vouched: Sequence[bool]) -> tuple[int, int] | None:
     """The words recognition must hear: from the first word alignment does not vouch for to the last,
     with SPAN_CONTEXT words on each side (the alignment's word edges are least reliable next to a bad
-    word); None when it vouches for every word. pipeline widens it to whole phrases."""
+    word); None when it vouches for every word."""
     bad = [i for i, ok in enumerate(vouched) if not ok]
     if not bad:
         return None
@@ -401,12 +401,6 @@ def quiet_outside(outside_share: float, longest_outside: float) -> bool:
     no stretch as long as the shortest word-like speech, MIN_SUBSTITUTION_SECONDS): no insertion or
     other sentence can hide there (an inserted "old" left 0.22 s of speech outside the words)."""
     return outside_share <= VOUCH_OUTSIDE_SHARE and longest_outside < MIN_SUBSTITUTION_SECONDS
-
-
-def merge(vouched_slots: Sequence[Slot], span: tuple[int, int], heard: Reading) -> Reading:
-    """The reading of the whole line: the recognised `span`'s reading in place of its vouched slots."""
-    lo, hi = span
-    return Reading(slots=(*vouched_slots[:lo], *heard.slots, *vouched_slots[hi + 1 :]), insertions=heard.insertions)
 
 
 def vouched_reading(aligned: Sequence[AlignedWord], phones: Sequence[Sequence[str]]) -> Reading:

@@ -48,11 +48,6 @@ ON_TIME_SECONDS = 0.25
 NOISY_CONTENT_SNR_DB = 25.0
 # Recognition listens this far beyond the take's speech.
 RECOGNITION_MARGIN = 0.2
-# Recognition listens only over the words forced alignment does not vouch for when they span at most
-# this share of the take's speech (see recognise_take); a longer span is recognised whole.
-PARTIAL_SHARE = 0.7
-# ... and only cuts its audio in pauses at least this long (see _phrase_window).
-MIN_CUT_PAUSE = 0.1
 
 _worker_aligner: Aligner | None = None
 
@@ -90,7 +85,6 @@ class TakeState:
     # the words counted as heard on forced alignment's word alone (recognition skipped there, see
     # recognise_take); judge still recognises the whole take when their lengths disagree
     vouched: tuple[int, ...] = ()
-    cmn: str = ""  # the cepstral mean of the take's speech (from the alignment), for partial recognition
     heard: tuple[HeardWord, ...] = ()
     reading: content.Reading | None = None
     judgement: content.Judgement | None = None
@@ -157,23 +151,24 @@ def align_take(state: TakeState) -> TakeState:
     """Force-align the whole line; no path is not yet a verdict (recognition decides, see recognise_take)."""
     assert state.quality is not None
     x = as_array(state.decoded)
-    a = aligner()
-    alignment = a.align(x, list(state.words), (state.quality.speech_start, state.quality.speech_end))
-    return dataclasses.replace(state, alignment=alignment, cmn=a.cmn() if alignment is not None else "")
+    alignment = aligner().align(x, list(state.words), (state.quality.speech_start, state.quality.speech_end))
+    return dataclasses.replace(state, alignment=alignment)
 
 
 def recognise_take(state: TakeState) -> TakeState:
     """Recognise what was said, read it against the line, and fall back when the line found no path:
     align the words that were heard; failing that, take the recogniser's own word times.
 
-    The recognition pass (a grammar with a phone loop) is about half of a take's CPU, so it listens
-    only where forced alignment cannot vouch for the words (`content.vouched`: no rule could flag such
-    a word whatever the recogniser heard there): not at all when it vouches for every word, only over
-    the span of the words it does not vouch for (and a neighbour each side) when that span is at most
-    PARTIAL_SHARE of the speech. Either way no stretch of speech may lie outside the words where
-    recognition does not listen (an insertion or another sentence could hide there). A vouched word
-    counts as heard where it was aligned; `judge` recognises the whole take after all when a vouched
-    word is shorter than the actor's pace allows."""
+    The recognition grammar's phone loop is most of a take's CPU, so it is opened only where forced
+    alignment cannot vouch for the words (`content.vouched`: no rule could flag such a word whatever
+    the recogniser heard there). When alignment vouches for every word, recognition does not run and
+    each word counts as heard where it was aligned; otherwise only the words from the first to the
+    last it does not vouch for (and a neighbour each side) may be skipped, replaced or joined by
+    other speech, and the others are expected as they are (whole take, same audio, same normalisation
+    as a full pass). Either way no stretch of speech may lie outside the words where the phone loop is
+    closed (an insertion or another sentence could hide there), or the whole line is recognised.
+    `judge` recognises the whole line after all when a vouched word is shorter than the actor's pace
+    allows."""
     quality = state.quality
     al = state.alignment
     if al is None or quality is None:
@@ -190,60 +185,18 @@ def recognise_take(state: TakeState) -> TakeState:
         reading = content.Reading(slots=slots, insertions=())
         heard = tuple(slot.heard for slot in slots if slot.heard is not None)
         return dataclasses.replace(state, heard=heard, reading=reading, vouched=tuple(range(len(state.words))))
-    window = _phrase_window(al, span, (quality.speech_start, quality.speech_end), speech)
-    if window is None:
-        return _recognise(state)
-    (lo_i, hi_i), (start, end) = window
-    span = (lo_i, hi_i)
-    n = len(state.words)
-    speech_seconds = quality.speech_end - quality.speech_start + 2 * RECOGNITION_MARGIN
-    if end - start > PARTIAL_SHARE * speech_seconds or not content.quiet_outside(
-        *unaligned_speech(al, speech, (start, end))
-    ):
-        return _recognise(state)
-    x = as_array(state.decoded)
-    lo, hi = max(0, int(start * SAMPLE_RATE)), int(end * SAMPLE_RATE)
-    sub = list(state.words[lo_i : hi_i + 1])
-    heard_sub = tuple(a.recognise(x[lo:hi], sub, offset=lo / SAMPLE_RATE, cmn=state.cmn))
-    reading = content.merge(slots, span, content.read(sub, [a.phones(w) for w in sub], heard_sub))
-    before = tuple(slot.heard for slot in slots[:lo_i] if slot.heard is not None)
-    after = tuple(slot.heard for slot in slots[hi_i + 1 :] if slot.heard is not None)
-    vouched = tuple(i for i in range(n) if not lo_i <= i <= hi_i)
-    return dataclasses.replace(state, heard=before + heard_sub + after, reading=reading, vouched=vouched)
-
-
-def _phrase_window(
-    al: Alignment, span: tuple[int, int], speech: tuple[float, float], frames: np.ndarray
-) -> tuple[tuple[int, int], tuple[float, float]] | None:
-    """The words and the stretch of audio recognition listens to for the words `span`: it is cut only
-    in silent pauses (≥ MIN_CUT_PAUSE between words, under MIN_SPEECH_SHARE of its `frames` speech:
-    the aligner leaves an inserted word to its silence model), so it hears whole phrases starting and
-    ending in silence, as it does a whole take (cut next to a word, it heard "have" as /t hh ae n/);
-    without such a pause before (after) the span it starts (ends) with the take's speech. None when
-    that is the whole take."""
     lo_i, hi_i = span
-    words = al.words
-
-    def silent(p: tuple[float, float]) -> bool:
-        inside = frames[int(p[0] / FRAME_SECONDS) : int(p[1] / FRAME_SECONDS)]
-        return bool(len(inside)) and float(np.mean(inside)) < content.MIN_SPEECH_SHARE
-
-    pauses = [p for p in al.pauses if p[1] - p[0] >= MIN_CUT_PAUSE and silent(p)]
-    start, first = speech[0] - RECOGNITION_MARGIN, 0
-    before = [p for p in pauses if p[1] <= words[lo_i].start + FRAME_SECONDS]
-    if before:
-        pause = before[-1]
-        start = max(pause[0], pause[1] - RECOGNITION_MARGIN)
-        first = next(w.index for w in words if w.start >= pause[1] - FRAME_SECONDS)
-    end, last = speech[1] + RECOGNITION_MARGIN, words[-1].index
-    after = [p for p in pauses if p[0] >= words[hi_i].end - FRAME_SECONDS]
-    if after:
-        pause = after[0]
-        end = min(pause[1], pause[0] + RECOGNITION_MARGIN)
-        last = next(w.index for w in reversed(words) if w.end <= pause[0] + FRAME_SECONDS)
-    if first == 0 and last == words[-1].index:
-        return None
-    return (first, last), (start, end)
+    n = len(state.words)
+    start = al.words[lo_i].start if lo_i > 0 else -np.inf
+    end = al.words[hi_i].end if hi_i < n - 1 else np.inf
+    if not content.quiet_outside(*unaligned_speech(al, speech, (start, end))):
+        return _recognise(state)
+    vouched = tuple(i for i in range(n) if not lo_i <= i <= hi_i)
+    partial = _recognise(state, span)
+    assert partial.reading is not None
+    if any(partial.reading.slots[i].kind != "match" for i in vouched):
+        return _recognise(state)  # the grammar could not follow the vouched words as they are
+    return dataclasses.replace(partial, vouched=vouched)
 
 
 def _speech_shares(words: tuple[AlignedWord, ...] | list[AlignedWord], speech: np.ndarray) -> dict[int, float]:
@@ -256,15 +209,15 @@ def _speech_shares(words: tuple[AlignedWord, ...] | list[AlignedWord], speech: n
     return share
 
 
-def _recognise(state: TakeState) -> TakeState:
-    """Recognition over the whole take's speech."""
+def _recognise(state: TakeState, span: tuple[int, int] | None = None) -> TakeState:
+    """Recognition over the whole take's speech (only the words `span` in doubt, see recognise_take)."""
     quality = state.quality
     assert quality is not None
     x = as_array(state.decoded)
     lo = max(0, int((quality.speech_start - RECOGNITION_MARGIN) * SAMPLE_RATE))
     hi = int((quality.speech_end + RECOGNITION_MARGIN) * SAMPLE_RATE)
     a = aligner()
-    heard = tuple(a.recognise(x[lo:hi], list(state.words), offset=lo / SAMPLE_RATE))
+    heard = tuple(a.recognise(x[lo:hi], list(state.words), offset=lo / SAMPLE_RATE, span=span))
     reading = content.read(state.words, [a.phones(w) for w in state.words], heard)
     state = dataclasses.replace(state, heard=heard, reading=reading, vouched=())
     if state.alignment is not None:

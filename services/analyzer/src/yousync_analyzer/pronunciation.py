@@ -134,8 +134,7 @@ class Aligner:
         self._recognise = Decoder(fwdflat=False, beam=1e-15, wbeam=1e-20, pbeam=1e-15, maxhmmpf=700, **common)
         for p in PHONES:
             self._recognise.add_word(_PHONE_PREFIX + p.lower(), p, True)
-        self._grammars: dict[tuple[str, ...], str] = {}
-        self._last_cmn = ""
+        self._grammars: dict[tuple[tuple[str, ...], tuple[int, int] | None], str] = {}
 
     def _ensure_words(self, words: list[str]) -> None:
         for decoder in (self._align, self._align_nofill, self._recognise):
@@ -157,7 +156,6 @@ class Aligner:
         for decoder in (self._align, self._align_nofill):
             result = _align_once(decoder, pcm, words, offset, speech)
             if result is not None:
-                self._last_cmn = decoder.get_cmn(False)
                 return result
         return None
 
@@ -166,17 +164,14 @@ class Aligner:
         found = self._recognise.lookup_word(word)
         return tuple(found.split()) if found else ()
 
-    def cmn(self) -> str:
-        """The cepstral mean of the last alignment (over the take's speech), for `recognise`."""
-        return str(self._last_cmn)
-
-    def recognise(self, x: np.ndarray, words: list[str], offset: float = 0.0, cmn: str = "") -> list[HeardWord]:
+    def recognise(
+        self, x: np.ndarray, words: list[str], offset: float = 0.0, span: tuple[int, int] | None = None
+    ) -> list[HeardWord]:
         """What was said, by a grammar that expects the line but lets any word be skipped, replaced or
-        joined by unknown speech (a phone loop); see `_line_grammar`. With `cmn` (a part of the take),
-        its features are normalised by the whole take's cepstral mean, as they are when the whole
-        take is recognised: the part's own mean moved what was heard."""
+        joined by unknown speech (a phone loop); see `_line_grammar`. With `span` (first, last word),
+        only those words may be skipped, replaced or joined: the others are expected as they are."""
         self._ensure_words(words)
-        key = tuple(words)
+        key = (tuple(words), span)
         name = self._grammars.get(key)
         if name is None:
             if len(self._grammars) > 64:
@@ -184,18 +179,10 @@ class Aligner:
                     self._recognise.remove_search(old)
                 self._grammars.clear()
             name = f"line{len(self._grammars)}"
-            self._recognise.add_fsg(name, self._line_grammar(name, words))
+            self._recognise.add_fsg(name, self._line_grammar(name, words, span))
             self._grammars[key] = name
         self._recognise.activate_search(name)
-        if cmn:
-            decoder = self._recognise
-            decoder.reinit_feat()
-            decoder.set_cmn(cmn)  # live CMN keeps it for utterances under its 5 s update window
-            decoder.start_utt()
-            decoder.process_raw(_pcm16(x), full_utt=False)
-            decoder.end_utt()
-        else:
-            _decode_utterance(self._recognise, _pcm16(x))
+        _decode_utterance(self._recognise, _pcm16(x))
         heard: list[HeardWord] = []
         for seg in self._recognise.seg() or ():  # None when the search found no path
             word = re.sub(r"\(\d+\)$", "", seg.word)
@@ -217,16 +204,21 @@ class Aligner:
                 heard.append(HeardWord(word, start, end, self.phones(word), frame_score))
         return heard
 
-    def _line_grammar(self, name: str, words: list[str]) -> Any:
+    def _line_grammar(self, name: str, words: list[str], span: tuple[int, int] | None = None) -> Any:
         """A finite-state grammar of the line: state i → i+1 by word i (p = P_WORD), by any phone
         (a substitution, P_SUBSTITUTE) or by nothing (an omission, P_OMIT); every state loops on any
         phone (an insertion, P_INSERT). Expecting the line in order keeps recognition of a correct
         take accurate (a loop of free words confused short words on 38 of 45 correct takes), while the
-        phone loop lets a replaced or added word show up whatever it is."""
+        phone loop lets a replaced or added word show up whatever it is.
+
+        With `span` = (first, last), only the words first..last get the phone and omission arcs, and
+        only the states around them the phone loops: the other words are expected as they are, which
+        the search follows at the cost of an alignment (the phone loop is most of recognition's CPU)."""
         from pocketsphinx import FsgModel
 
         logmath = self._recognise.logmath
         n = len(words)
+        lo, hi = span if span is not None else (0, n - 1)
         fsg = FsgModel(name, logmath, 1.0, n + 1)
         fsg.set_start_state(0)
         fsg.set_final_state(n)
@@ -235,10 +227,11 @@ class Aligner:
         ins = logmath.log(P_INSERT / len(PHONES))
         for i, w in enumerate(words):
             fsg.trans_add(i, i + 1, logmath.log(P_WORD), fsg.word_add(w))
-            fsg.null_trans_add(i, i + 1, logmath.log(P_OMIT))
-            for wid in phone_ids:
-                fsg.trans_add(i, i + 1, sub, wid)
-        for i in range(n + 1):
+            if lo <= i <= hi:
+                fsg.null_trans_add(i, i + 1, logmath.log(P_OMIT))
+                for wid in phone_ids:
+                    fsg.trans_add(i, i + 1, sub, wid)
+        for i in range(lo, hi + 2):
             for wid in phone_ids:
                 fsg.trans_add(i, i, ins, wid)
         fsg.add_silence("<sil>", -1, 0.1)
