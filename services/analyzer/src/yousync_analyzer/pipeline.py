@@ -89,6 +89,7 @@ class TakeState:
     reading: content.Reading | None = None
     judgement: content.Judgement | None = None
     intonation: AxisScore | None = None
+    context: ScoringContext | None = None  # both sides' measures on the words spoken (score_pitch)
 
     @property
     def recognised(self) -> tuple[str, ...]:
@@ -352,7 +353,8 @@ def _context(state: TakeState, ref: ReferenceAnalysis) -> ScoringContext:
 
 def score_pitch(state: TakeState, ref: ReferenceAnalysis, scorers: Scorers) -> TakeState:
     state = judge(state, ref)
-    return dataclasses.replace(state, intonation=scorers.intonation.score(_context(state, ref)))
+    ctx = _context(state, ref)
+    return dataclasses.replace(state, intonation=scorers.intonation.score(ctx), context=ctx)
 
 
 def rerecord(state: TakeState, reason: RerecordReason) -> AnalysisResult:
@@ -380,7 +382,7 @@ def score_take(state: TakeState, ref: ReferenceAnalysis, scorers: Scorers) -> An
     state = judge(state, ref)
     assert state.quality is not None
     assert state.judgement is not None
-    ctx = _context(state, ref)
+    ctx = state.context if state.context is not None else _context(state, ref)
     pron = scorers.pronunciation.score(ctx)
     words: tuple[WordResult, ...] = ()
     miscues: tuple[Miscue, ...] = ()
