@@ -82,8 +82,9 @@ class TakeState:
     energy_db: tuple[float, ...] = ()
     alignment: Alignment | None = None  # words carry their index in the line (a subset after a fallback)
     aligned_by: str = "line"  # "line", "heard-words" (fallback) or "recogniser" (last resort)
-    # the words counted as heard on forced alignment's word alone (recognition skipped there, see
-    # recognise_take); judge still recognises the whole take when their lengths disagree
+    # the words forced alignment vouched for: recognition did not listen for anything else there (not
+    # run at all, or its grammar expected them as they are; see recognise_take); judge recognises the
+    # whole line after all when one is shorter than the actor's pace allows
     vouched: tuple[int, ...] = ()
     heard: tuple[HeardWord, ...] = ()
     reading: content.Reading | None = None
