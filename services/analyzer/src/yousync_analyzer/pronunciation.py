@@ -249,8 +249,20 @@ def _pcm16(x: np.ndarray) -> bytes:
     without the dither the same take scored up to 15 pronunciation points apart as WAV and as Opus.
     The seed keeps every result reproducible.
     """
-    noise = np.random.default_rng(0).standard_normal(len(x)) * DITHER_RMS
-    return (np.clip(x + noise, -1, 1) * 32767).astype(np.int16).tobytes()
+    pcm: bytes = (np.clip(x + _dither(len(x)), -1, 1) * 32767).astype(np.int16).tobytes()
+    return pcm
+
+
+_DITHER = np.zeros(0)
+
+
+def _dither(n: int) -> np.ndarray:
+    """The first n samples of the seeded dither (the generator's output does not depend on how many are
+    drawn: a prefix of a longer draw is the same), drawn once per worker and grown as takes need."""
+    global _DITHER
+    if len(_DITHER) < n:
+        _DITHER = np.random.default_rng(0).standard_normal(n) * DITHER_RMS
+    return _DITHER[:n]
 
 
 def _decode_utterance(decoder: Any, pcm: bytes) -> None:
