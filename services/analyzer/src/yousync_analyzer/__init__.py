@@ -3,4 +3,4 @@
 Kept free of heavy imports so that pool workers can set their thread limits before numpy loads.
 """
 
-MODEL_VERSION = "yousync-cpu-scorer/1.2.0 (pocketsphinx-en-us, parselmouth)"
+MODEL_VERSION = "yousync-cpu-scorer/1.3.0 (pocketsphinx-en-us, parselmouth)"

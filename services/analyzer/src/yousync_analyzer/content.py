@@ -69,6 +69,16 @@ ANCHOR = -0.5
 GAP_COST = 0.9
 
 
+# When forced alignment alone vouches for every word, the recognition pass is not run (it is ~half the
+# CPU of a take): no rule below could flag a word or an insertion on such a take. Margins are kept
+# inside the rules' thresholds (8 < RELATIVE_DEFICIT, 0.6 > SQUEEZED), see `vouches`.
+VOUCH_SCORE = SUBSTITUTION_SCORE
+VOUCH_DEFICIT = 8.0
+VOUCH_OUTSIDE_SHARE = 0.05
+VOUCH_SQUEEZED = 0.6
+SPAN_CONTEXT = 1  # words recognised on each side of the words alignment does not vouch for
+
+
 def _phone_cost(a: str, b: str) -> float:
     if a == b:
         return 0.0
@@ -359,3 +369,66 @@ def spoken(alignment: Alignment, indexes: set[int]) -> Alignment:
             hi = alignment.voiced[1]
     pauses = tuple(p for p in alignment.pauses if lo <= p[0] and p[1] <= hi)
     return Alignment(words=words, pauses=pauses, voiced=(lo, hi))
+
+
+def vouched(aligned: Sequence[AlignedWord], word_score: Sequence[float], speech_share: Sequence[float]) -> list[bool]:
+    """Per aligned word, whether forced alignment alone vouches for it: it fits well (score ≥
+    VOUCH_SCORE, the substitution rule's absolute threshold), not markedly worse than the take's other
+    words (within VOUCH_DEFICIT per frame of their median, inside the relative rule's RELATIVE_DEFICIT)
+    and lies on speech. Whatever the recogniser heard there, no rule could flag such a word (its length
+    against the actor's pace is checked by `paced`, with the reference, in pipeline.judge)."""
+    if not aligned:
+        return []
+    median = statistics.median(w.frame_score for w in aligned)
+    return [
+        s >= VOUCH_SCORE and w.frame_score >= median - VOUCH_DEFICIT and share >= MIN_SPEECH_SHARE
+        for w, s, share in zip(aligned, word_score, speech_share, strict=True)
+    ]
+
+
+def unvouched_span(vouched: Sequence[bool]) -> tuple[int, int] | None:
+    """The words recognition must hear: from the first word alignment does not vouch for to the last,
+    with SPAN_CONTEXT words on each side (the alignment's word edges are least reliable next to a bad
+    word); None when it vouches for every word."""
+    bad = [i for i, ok in enumerate(vouched) if not ok]
+    if not bad:
+        return None
+    return max(0, bad[0] - SPAN_CONTEXT), min(len(vouched) - 1, bad[-1] + SPAN_CONTEXT)
+
+
+def quiet_outside(outside_share: float, longest_outside: float) -> bool:
+    """Almost no speech lies outside the words where recognition does not listen (≤ VOUCH_OUTSIDE_SHARE,
+    no stretch as long as the shortest word-like speech, MIN_SUBSTITUTION_SECONDS): no insertion or
+    other sentence can hide there (an inserted "old" left 0.22 s of speech outside the words)."""
+    return outside_share <= VOUCH_OUTSIDE_SHARE and longest_outside < MIN_SUBSTITUTION_SECONDS
+
+
+def vouched_reading(aligned: Sequence[AlignedWord], phones: Sequence[Sequence[str]]) -> Reading:
+    """The reading of a take the alignment vouched for: every word heard where it was aligned."""
+    return Reading(
+        slots=tuple(
+            Slot("match", HeardWord(w.word, w.start, w.end, tuple(p), w.frame_score), 0.0)
+            for w, p in zip(aligned, phones, strict=True)
+        ),
+        insertions=(),
+    )
+
+
+def paced(
+    aligned: Sequence[AlignedWord],
+    expected_seconds: Sequence[float],
+    speech_share: dict[int, float],
+    speech_end: float,
+) -> bool:
+    """No vouched word is squeezed: each lasts at least VOUCH_SQUEEZED of the time the actor's pace
+    predicts (the omission rule fires under SQUEEZED), and so does the speech of the line's last word
+    when it is vouched for and the take's speech ends with it (the cut-off rule)."""
+    for w in aligned:
+        expected = expected_seconds[w.index]
+        if expected > 0 and w.end - w.start < VOUCH_SQUEEZED * expected:
+            return False
+        if w.index == len(expected_seconds) - 1 and speech_end <= w.end + CUT_MARGIN:
+            said = (w.end - w.start) * speech_share.get(w.index, 1.0)
+            if expected > 0 and said < VOUCH_SQUEEZED * expected:
+                return False
+    return True

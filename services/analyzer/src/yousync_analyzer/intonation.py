@@ -191,15 +191,23 @@ def _max_divergence(
 
 
 def _downsample(times: np.ndarray, values: np.ndarray, mask: np.ndarray | None) -> tuple[PitchPoint, ...]:
+    """Every stride-th (selected) frame, the median of the values around it (NaN ignored; None when
+    the window holds none). Vectorised: one sorted window per point."""
     if len(times) == 0:
         return ()
     stride = max(1, round(CURVE_STEP / FRAME_SECONDS))
-    points: list[PitchPoint] = []
-    sel = np.flatnonzero(mask) if mask is not None else np.arange(len(times))
-    for k in sel[::stride]:
-        lo, hi = max(0, k - stride // 2), min(len(values), k + stride // 2 + 1)
-        window = values[lo:hi]
-        window = window[~np.isnan(window)]
-        v = float(np.median(window)) if len(window) else None
-        points.append(PitchPoint(time=round(float(times[k]), 3), hz=None if v is None else round(v, 3)))
-    return tuple(points)
+    half = stride // 2
+    sel = (np.flatnonzero(mask) if mask is not None else np.arange(len(times)))[::stride]
+    if not len(sel):
+        return ()
+    padded = np.concatenate((np.full(half, np.nan), np.asarray(values, dtype=np.float64), np.full(half, np.nan)))
+    windows = np.sort(np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)[sel], axis=1)  # NaN last
+    count = np.sum(~np.isnan(windows), axis=1)
+    rows = np.arange(len(sel))
+    low = windows[rows, np.maximum(count - 1, 0) // 2]
+    high = windows[rows, np.maximum(count, 1) // 2]
+    medians = (low + high) / 2
+    return tuple(
+        PitchPoint(time=round(float(times[k]), 3), hz=round(float(v), 3) if n else None)
+        for k, v, n in zip(sel, medians, count, strict=True)
+    )

@@ -16,6 +16,7 @@ from yousync_analyzer import MODEL_VERSION, content, expressiveness
 from yousync_analyzer.audio.decode import as_array, decode
 from yousync_analyzer.domain import (
     FRAME_SECONDS,
+    SAMPLE_RATE,
     AlignedWord,
     Alignment,
     AnalysisFailed,
@@ -34,7 +35,7 @@ from yousync_analyzer.domain import (
     Verdict,
     WordResult,
 )
-from yousync_analyzer.pronunciation import Aligner, normalize, word_score
+from yousync_analyzer.pronunciation import Aligner, normalize, unaligned_speech, word_score
 from yousync_analyzer.quality import QualityThresholds, assess, speech_frames
 from yousync_analyzer.scoring import AxisScore, PronunciationDetail, Scorers, ScoringContext, overall
 from yousync_analyzer.signal import frame_energy_db, pitch_track
@@ -45,6 +46,8 @@ ON_TIME_SECONDS = 0.25
 # Below this estimated SNR (10 dB above the quality gate's TOO_NOISY) the recogniser loses words: a take
 # that fails the content check there is sent back as too noisy, not as another sentence.
 NOISY_CONTENT_SNR_DB = 25.0
+# Recognition listens this far beyond the take's speech.
+RECOGNITION_MARGIN = 0.2
 
 _worker_aligner: Aligner | None = None
 
@@ -79,10 +82,15 @@ class TakeState:
     energy_db: tuple[float, ...] = ()
     alignment: Alignment | None = None  # words carry their index in the line (a subset after a fallback)
     aligned_by: str = "line"  # "line", "heard-words" (fallback) or "recogniser" (last resort)
+    # the words forced alignment vouched for: recognition did not listen for anything else there (not
+    # run at all, or its grammar expected them as they are; see recognise_take); judge recognises the
+    # whole line after all when one is shorter than the actor's pace allows
+    vouched: tuple[int, ...] = ()
     heard: tuple[HeardWord, ...] = ()
     reading: content.Reading | None = None
     judgement: content.Judgement | None = None
     intonation: AxisScore | None = None
+    context: ScoringContext | None = None  # both sides' measures on the words spoken (score_pitch)
 
     @property
     def recognised(self) -> tuple[str, ...]:
@@ -151,16 +159,74 @@ def align_take(state: TakeState) -> TakeState:
 
 def recognise_take(state: TakeState) -> TakeState:
     """Recognise what was said, read it against the line, and fall back when the line found no path:
-    align the words that were heard; failing that, take the recogniser's own word times."""
+    align the words that were heard; failing that, take the recogniser's own word times.
+
+    The recognition grammar's phone loop is most of a take's CPU, so it is opened only where forced
+    alignment cannot vouch for the words (`content.vouched`: no rule could flag such a word whatever
+    the recogniser heard there). When alignment vouches for every word, recognition does not run and
+    each word counts as heard where it was aligned; otherwise only the words from the first to the
+    last it does not vouch for (and a neighbour each side) may be skipped, replaced or joined by
+    other speech, and the others are expected as they are (whole take, same audio, same normalisation
+    as a full pass). Either way no stretch of speech may lie outside the words where the phone loop is
+    closed (an insertion or another sentence could hide there), and the take must not be noisy (SNR ≥
+    NOISY_CONTENT_SNR_DB), or the whole line is recognised.
+    `judge` recognises the whole line after all when a vouched word is shorter than the actor's pace
+    allows."""
+    quality = state.quality
+    al = state.alignment
+    if al is None or quality is None:
+        return _recognise(state)
+    speech = speech_frames(np.asarray(state.energy_db))
+    share = _speech_shares(al.words, speech)
+    ok = content.vouched(al.words, [word_score(w.frame_score) for w in al.words], [share[w.index] for w in al.words])
+    a = aligner()
+    slots = content.vouched_reading(al.words, [a.phones(state.words[w.index]) for w in al.words]).slots
+    span = content.unvouched_span(ok)
+    if span is None:
+        if not content.quiet_outside(*unaligned_speech(al, speech)):
+            return _recognise(state)
+        reading = content.Reading(slots=slots, insertions=())
+        heard = tuple(slot.heard for slot in slots if slot.heard is not None)
+        return dataclasses.replace(state, heard=heard, reading=reading, vouched=tuple(range(len(state.words))))
+    lo_i, hi_i = span
+    n = len(state.words)
+    if span == (0, n - 1) or quality.snr_db < NOISY_CONTENT_SNR_DB:
+        # nothing to keep closed; or noise, where the expected words' path was pruned away (no path
+        # on 3 of the 10 evaluation takes under 25 dB) and the whole line had to be recognised again
+        return _recognise(state)
+    start = al.words[lo_i].start if lo_i > 0 else -np.inf
+    end = al.words[hi_i].end if hi_i < n - 1 else np.inf
+    if not content.quiet_outside(*unaligned_speech(al, speech, (start, end))):
+        return _recognise(state)
+    vouched = tuple(i for i in range(n) if not lo_i <= i <= hi_i)
+    partial = _recognise(state, span)
+    assert partial.reading is not None
+    if any(partial.reading.slots[i].kind != "match" for i in vouched):
+        return _recognise(state)  # the grammar could not follow the vouched words as they are
+    return dataclasses.replace(partial, vouched=vouched)
+
+
+def _speech_shares(words: tuple[AlignedWord, ...] | list[AlignedWord], speech: np.ndarray) -> dict[int, float]:
+    """Per word, the share of its aligned span the energy detector heard as speech."""
+    share: dict[int, float] = {}
+    for w in words:
+        lo = int(w.start / FRAME_SECONDS)
+        frames = speech[lo : max(lo + 1, int(w.end / FRAME_SECONDS))]
+        share[w.index] = float(np.mean(frames)) if len(frames) else 0.0
+    return share
+
+
+def _recognise(state: TakeState, span: tuple[int, int] | None = None) -> TakeState:
+    """Recognition over the whole take's speech (only the words `span` in doubt, see recognise_take)."""
     quality = state.quality
     assert quality is not None
     x = as_array(state.decoded)
-    lo = max(0, int((quality.speech_start - 0.2) * 16_000))
-    hi = int((quality.speech_end + 0.2) * 16_000)
+    lo = max(0, int((quality.speech_start - RECOGNITION_MARGIN) * SAMPLE_RATE))
+    hi = int((quality.speech_end + RECOGNITION_MARGIN) * SAMPLE_RATE)
     a = aligner()
-    heard = tuple(a.recognise(x[lo:hi], list(state.words), offset=lo / 16_000))
+    heard = tuple(a.recognise(x[lo:hi], list(state.words), offset=lo / SAMPLE_RATE, span=span))
     reading = content.read(state.words, [a.phones(w) for w in state.words], heard)
-    state = dataclasses.replace(state, heard=heard, reading=reading)
+    state = dataclasses.replace(state, heard=heard, reading=reading, vouched=())
     if state.alignment is not None:
         return state
     present = [i for i, slot in enumerate(reading.slots) if slot.kind == "match" or content.speech_heard(slot)]
@@ -180,11 +246,9 @@ def recognise_take(state: TakeState) -> TakeState:
     return dataclasses.replace(state, alignment=alignment, aligned_by="recogniser")
 
 
-def judge(state: TakeState, ref: ReferenceAnalysis) -> TakeState:
-    """Which words were said (recognition and alignment agreeing), see content.py."""
+def _expected_seconds(state: TakeState, ref: ReferenceAnalysis) -> list[float]:
+    """Per word of the line, the duration the actor's word predicts at the take's pace."""
     assert state.alignment is not None and state.reading is not None
-    if state.judgement is not None:
-        return state
     ref_al = ref.analysis.alignment
     take_al = state.alignment
     ref_words = {w.index: w for w in ref_al.words}
@@ -200,24 +264,35 @@ def judge(state: TakeState, ref: ReferenceAnalysis) -> TakeState:
         pace = float(np.median(ratios))
     else:
         pace = max(take_al.speech_end - take_al.speech_start, 1e-3) / max(ref_al.speech_end - ref_al.speech_start, 1e-3)
-    expected = [
-        (ref_words[i].end - ref_words[i].start) * pace if i in ref_words else 0.0 for i in range(len(state.words))
-    ]
+    return [(ref_words[i].end - ref_words[i].start) * pace if i in ref_words else 0.0 for i in range(len(state.words))]
+
+
+def judge(state: TakeState, ref: ReferenceAnalysis) -> TakeState:
+    """Which words were said (recognition and alignment agreeing), see content.py."""
+    assert state.alignment is not None and state.reading is not None
+    if state.judgement is not None:
+        return state
     speech = speech_frames(np.asarray(state.energy_db))
+    if state.vouched and not content.paced(
+        [w for w in state.alignment.words if w.index in state.vouched],
+        _expected_seconds(state, ref),
+        _speech_shares(state.alignment.words, speech),
+        state.quality.speech_end if state.quality is not None else state.decoded.duration,
+    ):
+        # a vouched word shorter than the actor's pace allows may be a dropped word's stand-in
+        state = _recognise(state)
+    assert state.alignment is not None and state.reading is not None
+    expected = _expected_seconds(state, ref)
 
     def run(aligned: dict[int, AlignedWord]) -> content.Judgement:
         assert state.reading is not None
         scores = {i: word_score(w.frame_score) for i, w in aligned.items()}
-        share: dict[int, float] = {}
-        for i, w in aligned.items():
-            lo = int(w.start / FRAME_SECONDS)
-            frames = speech[lo : max(lo + 1, int(w.end / FRAME_SECONDS))]
-            share[i] = float(np.mean(frames)) if len(frames) else 0.0
+        share = _speech_shares(list(aligned.values()), speech)
         end = state.quality.speech_end if state.quality is not None else None
         return content.judge(state.words, state.reading, aligned, expected, scores, share, end)
 
-    judgement = run({w.index: w for w in take_al.words})
-    if judgement.completeness < 1.0 and state.aligned_by == "line":
+    judgement = run({w.index: w for w in state.alignment.words})
+    if judgement.completeness < 1.0 and state.aligned_by == "line" and _may_be_acceptable(judgement):
         # words were left out: align and score the rest again without the squeezed stand-ins for the
         # missing ones (they also spoil their neighbours' scores: "I" before a dropped "love" scored 9)
         present = [w.index for w in judgement.words if w.aligned is not None]
@@ -228,6 +303,13 @@ def judge(state: TakeState, ref: ReferenceAnalysis) -> TakeState:
             words = {present[k]: dataclasses.replace(w, index=present[k]) for k, w in enumerate(subset.words)}
             judgement = content.rejudge(judgement, run(words))
     return dataclasses.replace(state, judgement=judgement)
+
+
+def _may_be_acceptable(judgement: content.Judgement) -> bool:
+    """Whether aligning the spoken words again could leave the take acceptable: it keeps every word
+    found omitted (completeness can only fall) and the recogniser's reading (the speech heard outside
+    the line stays), so a take already too incomplete or another sentence is sent back either way."""
+    return judgement.completeness >= content.MIN_COMPLETENESS and judgement.outside_share <= content.MAX_OUTSIDE_SHARE
 
 
 def _take_analysis(state: TakeState) -> SpeakerAnalysis:
@@ -272,7 +354,8 @@ def _context(state: TakeState, ref: ReferenceAnalysis) -> ScoringContext:
 
 def score_pitch(state: TakeState, ref: ReferenceAnalysis, scorers: Scorers) -> TakeState:
     state = judge(state, ref)
-    return dataclasses.replace(state, intonation=scorers.intonation.score(_context(state, ref)))
+    ctx = _context(state, ref)
+    return dataclasses.replace(state, intonation=scorers.intonation.score(ctx), context=ctx)
 
 
 def rerecord(state: TakeState, reason: RerecordReason) -> AnalysisResult:
@@ -300,7 +383,7 @@ def score_take(state: TakeState, ref: ReferenceAnalysis, scorers: Scorers) -> An
     state = judge(state, ref)
     assert state.quality is not None
     assert state.judgement is not None
-    ctx = _context(state, ref)
+    ctx = state.context if state.context is not None else _context(state, ref)
     pron = scorers.pronunciation.score(ctx)
     words: tuple[WordResult, ...] = ()
     miscues: tuple[Miscue, ...] = ()

@@ -5,7 +5,7 @@ then `set_alignment()` and a second pass; `bestpath=False` (with the default the
 on many clips). The first pass runs with filler words (silences between words); when it finds no
 path it is retried without them. If still no path exists the line was not said: the verdict is
 "wrong or incomplete line". So it is when the words found a path but most of the speech lies outside
-them (`unaligned_speech_fraction`): another sentence was read.
+them (`unaligned_speech`): another sentence was read.
 
 Word score: the aligner's acoustic score per 10 ms frame of the word. pocketsphinx normalises frame
 scores to the best senone of each frame, so this behaves like goodness-of-pronunciation (0 is the
@@ -134,7 +134,7 @@ class Aligner:
         self._recognise = Decoder(fwdflat=False, beam=1e-15, wbeam=1e-20, pbeam=1e-15, maxhmmpf=700, **common)
         for p in PHONES:
             self._recognise.add_word(_PHONE_PREFIX + p.lower(), p, True)
-        self._grammars: dict[tuple[str, ...], str] = {}
+        self._grammars: dict[tuple[tuple[str, ...], tuple[int, int] | None], str] = {}
 
     def _ensure_words(self, words: list[str]) -> None:
         for decoder in (self._align, self._align_nofill, self._recognise):
@@ -164,11 +164,14 @@ class Aligner:
         found = self._recognise.lookup_word(word)
         return tuple(found.split()) if found else ()
 
-    def recognise(self, x: np.ndarray, words: list[str], offset: float = 0.0) -> list[HeardWord]:
+    def recognise(
+        self, x: np.ndarray, words: list[str], offset: float = 0.0, span: tuple[int, int] | None = None
+    ) -> list[HeardWord]:
         """What was said, by a grammar that expects the line but lets any word be skipped, replaced or
-        joined by unknown speech (a phone loop); see `_line_grammar`."""
+        joined by unknown speech (a phone loop); see `_line_grammar`. With `span` (first, last word),
+        only those words may be skipped, replaced or joined: the others are expected as they are."""
         self._ensure_words(words)
-        key = tuple(words)
+        key = (tuple(words), span)
         name = self._grammars.get(key)
         if name is None:
             if len(self._grammars) > 64:
@@ -176,7 +179,7 @@ class Aligner:
                     self._recognise.remove_search(old)
                 self._grammars.clear()
             name = f"line{len(self._grammars)}"
-            self._recognise.add_fsg(name, self._line_grammar(name, words))
+            self._recognise.add_fsg(name, self._line_grammar(name, words, span))
             self._grammars[key] = name
         self._recognise.activate_search(name)
         _decode_utterance(self._recognise, _pcm16(x))
@@ -201,16 +204,21 @@ class Aligner:
                 heard.append(HeardWord(word, start, end, self.phones(word), frame_score))
         return heard
 
-    def _line_grammar(self, name: str, words: list[str]) -> Any:
+    def _line_grammar(self, name: str, words: list[str], span: tuple[int, int] | None = None) -> Any:
         """A finite-state grammar of the line: state i → i+1 by word i (p = P_WORD), by any phone
         (a substitution, P_SUBSTITUTE) or by nothing (an omission, P_OMIT); every state loops on any
         phone (an insertion, P_INSERT). Expecting the line in order keeps recognition of a correct
         take accurate (a loop of free words confused short words on 38 of 45 correct takes), while the
-        phone loop lets a replaced or added word show up whatever it is."""
+        phone loop lets a replaced or added word show up whatever it is.
+
+        With `span` = (first, last), only the words first..last get the phone and omission arcs, and
+        only the states around them the phone loops: the other words are expected as they are, which
+        the search follows at the cost of an alignment (the phone loop is most of recognition's CPU)."""
         from pocketsphinx import FsgModel
 
         logmath = self._recognise.logmath
         n = len(words)
+        lo, hi = span if span is not None else (0, n - 1)
         fsg = FsgModel(name, logmath, 1.0, n + 1)
         fsg.set_start_state(0)
         fsg.set_final_state(n)
@@ -219,10 +227,11 @@ class Aligner:
         ins = logmath.log(P_INSERT / len(PHONES))
         for i, w in enumerate(words):
             fsg.trans_add(i, i + 1, logmath.log(P_WORD), fsg.word_add(w))
-            fsg.null_trans_add(i, i + 1, logmath.log(P_OMIT))
-            for wid in phone_ids:
-                fsg.trans_add(i, i + 1, sub, wid)
-        for i in range(n + 1):
+            if lo <= i <= hi:
+                fsg.null_trans_add(i, i + 1, logmath.log(P_OMIT))
+                for wid in phone_ids:
+                    fsg.trans_add(i, i + 1, sub, wid)
+        for i in range(lo, hi + 2):
             for wid in phone_ids:
                 fsg.trans_add(i, i, ins, wid)
         fsg.add_silence("<sil>", -1, 0.1)
@@ -240,8 +249,20 @@ def _pcm16(x: np.ndarray) -> bytes:
     without the dither the same take scored up to 15 pronunciation points apart as WAV and as Opus.
     The seed keeps every result reproducible.
     """
-    noise = np.random.default_rng(0).standard_normal(len(x)) * DITHER_RMS
-    return (np.clip(x + noise, -1, 1) * 32767).astype(np.int16).tobytes()
+    pcm: bytes = (np.clip(x + _dither(len(x)), -1, 1) * 32767).astype(np.int16).tobytes()
+    return pcm
+
+
+_DITHER = np.zeros(0)
+
+
+def _dither(n: int) -> np.ndarray:
+    """The first n samples of the seeded dither (the generator's output does not depend on how many are
+    drawn: a prefix of a longer draw is the same), drawn once per worker and grown as takes need."""
+    global _DITHER
+    if len(_DITHER) < n:
+        _DITHER = np.random.default_rng(0).standard_normal(n) * DITHER_RMS
+    return _DITHER[:n]
 
 
 def _decode_utterance(decoder: Any, pcm: bytes) -> None:
@@ -291,17 +312,27 @@ def _align_once(
     return Alignment(words=tuple(aligned), pauses=tuple(pauses), voiced=voiced)
 
 
-def unaligned_speech_fraction(alignment: Alignment, speech: np.ndarray) -> float:
-    """Share of the take's speech frames that no word of the line was aligned to.
+def unaligned_speech(
+    alignment: Alignment, speech: np.ndarray, besides: tuple[float, float] | None = None
+) -> tuple[float, float]:
+    """Share of the take's speech frames that no word of the line was aligned to, and the longest
+    stretch of them in seconds (only those outside the span `besides` when given).
 
     Forced alignment always places the line's words somewhere; when the take is a different sentence it
     squeezes them into a few stretches and leaves the rest of the speech to its silence model. Good,
     slow and dropped-word takes leave at most ~12 % of their speech unaligned, other sentences 40-54 %.
     """
     if not len(speech) or not speech.any():
-        return 0.0
+        return 0.0, 0.0
     centres = np.arange(len(speech)) * FRAME_SECONDS + 0.0125  # 25 ms windows every 10 ms
     covered = np.zeros(len(speech), bool)
     for w in alignment.words:
         covered |= (centres >= w.start) & (centres < w.end)
-    return float(np.sum(speech & ~covered) / np.sum(speech))
+    outside = speech & ~covered
+    if besides is not None:
+        outside &= (centres < besides[0]) | (centres >= besides[1])
+    longest = 0
+    if outside.any():
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], outside.astype(np.int8), [0]))))
+        longest = int(np.max(edges[1::2] - edges[::2]))
+    return float(np.sum(outside) / np.sum(speech)), longest * FRAME_SECONDS
