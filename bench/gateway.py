@@ -59,7 +59,7 @@ def with_wrk(wrk: str, url: str, token: str) -> dict[str, object]:
         script.write_text(WRK_REPORT)
 
         def run(seconds: float) -> dict[str, int]:
-            command = [wrk, "-t2", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s", "-s", str(script)]
+            command = [wrk, f"-t{os.environ.get('BENCH_WRK_THREADS', '2')}", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s", "-s", str(script)]
             command += ["-H", f"Authorization: Bearer {token}", f"{url}{PATH}"]
             output = subprocess.run(command, check=True, capture_output=True, text=True, timeout=seconds + 60).stdout
             parsed: dict[str, int] = json.loads(output.strip().splitlines()[-1])

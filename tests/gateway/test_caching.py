@@ -220,7 +220,18 @@ def test_entries_expire_are_bounded_and_a_read_older_than_a_change_is_not_kept()
     clock.now += 4.9
     assert cache.get(("/a", b"")) is not None
     clock.now += 0.2
+    assert cache.get(("/a", b"")) is None  # expired: this caller reads it again...
+    stale = cache.get(("/a", b""))  # ...while the others still get the old answer
+    assert stale is not None and stale.body == b"a"
+    clock.now += 5.0  # the refresh never came back (an error): after the grace another caller tries
+    assert cache.get(("/a", b"")) is None and cache.get(("/a", b"")) is stale
+    cache.put(("/a", b""), entry(b"a2", clock.now), cache.generation)  # refreshed
+    fresh = cache.get(("/a", b""))
+    assert fresh is not None and fresh.body == b"a2"
+    clock.now += 5.0
     assert cache.get(("/a", b"")) is None
+    cache.clear()  # a change: nobody gets the old answer, stale or not
+    assert cache.get(("/a", b"")) is None and cache.get(("/a", b"")) is None
 
     for name in ("/1", "/2", "/3"):
         cache.put((name, b""), entry(name.encode(), clock.now), cache.generation)

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 CHANGED_SUBJECT = "catalog.changed"
 SERVED_FROM_CACHE = "yousync.served_from_cache"  # scope key: CacheMiddleware answered from the cache
+LOOKED_UP = "yousync.cache_looked_up"  # scope key: the cache key FastHits asked for and did not get
 PUBLIC_CACHE_CONTROL = b"public, max-age=30, stale-while-revalidate=60"
 MAX_BODY_BYTES = 256 * 1024
 
@@ -101,6 +102,9 @@ class ResponseCache:
         self._counters_refresh = counters_refresh_seconds
         self._clock = clock
         self._entries: OrderedDict[tuple[str, bytes], Entry] = OrderedDict()
+        # Expired entries being read again, since when (see get).
+        self._refreshing: dict[tuple[str, bytes], float] = {}
+        self.refresh_grace = min(ttl_seconds, 5.0)
         self.generation = 0
         self._last_counters_drop = float("-inf")
 
@@ -112,27 +116,38 @@ class ResponseCache:
         return len(self._entries)
 
     def get(self, key: tuple[str, bytes]) -> Entry | None:
+        """The entry while it is fresh. Once it is `ttl` old, one caller gets None and reads it again
+        (its `put` refreshes it); while it does, at most `refresh_grace` seconds, the others still get the
+        old entry: a busy read costs the catalog one call per `ttl`, not one per request in flight while
+        the first is on its way (nothing told the cache the entry changed: a change empties it)."""
         entry = self._entries.get(key)
         if entry is None:
             return None
-        if self._clock() - entry.stored_at >= self.ttl:
-            del self._entries[key]
-            return None
-        self._entries.move_to_end(key)
-        return entry
+        now = self._clock()
+        if now - entry.stored_at < self.ttl:
+            self._entries.move_to_end(key)
+            return entry
+        started = self._refreshing.get(key)
+        if started is not None and now - started < self.refresh_grace:
+            return entry
+        self._refreshing[key] = now
+        return None
 
     def put(self, key: tuple[str, bytes], entry: Entry, generation: int) -> None:
         """Keep `entry` unless the cache was emptied since `generation` (the read may predate a change)."""
+        self._refreshing.pop(key, None)
         if not self.enabled or generation != self.generation or len(entry.body) > MAX_BODY_BYTES:
             return
         self._entries[key] = entry
         self._entries.move_to_end(key)
         while len(self._entries) > self._max:
-            self._entries.popitem(last=False)
+            evicted, _ = self._entries.popitem(last=False)
+            self._refreshing.pop(evicted, None)
 
     def clear(self, cause: str = "edit") -> None:
         self.generation += 1
         self._entries.clear()
+        self._refreshing.clear()
         CACHE_DROPS.labels(cause).inc()
 
     def counters_changed(self) -> None:
@@ -200,7 +215,8 @@ class CacheMiddleware:
         state = getattr(scope["app"].state, "gateway", None)
         cache: ResponseCache | None = getattr(state, "cache", None)
         key = (scope["path"], scope["query_string"])
-        if cache is not None and cache.enabled:
+        # FastHits already asked for this key (a second get would find the entry it is to refresh).
+        if cache is not None and cache.enabled and scope.get(LOOKED_UP) != key:
             entry = cache.get(key)
             if entry is not None:
                 scope["route"] = entry.route  # the metrics label the route template, as on a miss
@@ -291,10 +307,13 @@ class FastHits:
     async def __call__(self, scope: Scope, receive: Receive, send: Send, app: ASGIApp) -> None:
         """Answer `scope` from the cache when its shape is known; otherwise run `app` (learning the shape
         when `app` answers it from the cache)."""
-        entry = None
-        if scope["type"] == "http" and scope["method"] == "GET" and self.cache.enabled and not has_body(scope):
-            entry = self.cache.get((scope["path"], scope["query_string"]))
+        if scope["type"] != "http" or scope["method"] != "GET" or not self.cache.enabled or has_body(scope):
+            await app(scope, receive, send)
+            return
+        key = (scope["path"], scope["query_string"])
+        entry = self.cache.get(key)
         if entry is None:
+            scope[LOOKED_UP] = key
             await app(scope, receive, send)
             return
         started = time.perf_counter()
