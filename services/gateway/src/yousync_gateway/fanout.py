@@ -15,13 +15,14 @@ Delivery: a watcher that has sent everything and is waiting registers as a liste
 arrives the feed calls every listener synchronously (`on_frame`), and a listener that can write the
 frame (already framed as an HTTP chunk, once, in `Frame.chunk`) straight to its socket does so there and
 keeps sleeping. So the fan-out of one event to ten thousand watchers is one pass of socket writes; only
-what cannot go that way (the end of a stream, a slow client) wakes a watcher's own task.
+what cannot go that way (the end of a stream, a slow client) wakes a watcher's own task, after the pass.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple, Protocol, TypeVar
@@ -45,8 +46,12 @@ class Frame(NamedTuple):
 
 
 class Listener(Protocol):
-    def on_frame(self) -> None:
-        """The feed has a new frame (its last); called synchronously, it must not block."""
+    def on_frame(self) -> bool:
+        """The feed has a new frame (its last); called synchronously, it must not block. True: `wake()` it
+        once every listener has had the frame (its task must run: the end, a frame it could not write)."""
+
+    def wake(self) -> None:
+        """Run the listener's task (see on_frame)."""
 
     def on_end(self) -> None:
         """The feed ended."""
@@ -100,8 +105,21 @@ class JobFeed:
                 for listener in list(self._listeners):
                     listener.on_end()
             else:
-                for listener in list(self._listeners):
-                    listener.on_frame()
+                # One pass of socket writes with the collector held off (a full collection in the middle
+                # would delay every write after it; it runs after the pass instead), then the tasks that
+                # must run are woken: the pass itself allocates next to nothing.
+                waking: list[Listener] = []
+                collecting = gc.isenabled()
+                gc.disable()
+                try:
+                    for listener in list(self._listeners):
+                        if listener.on_frame():
+                            waking.append(listener)
+                finally:
+                    if collecting:
+                        gc.enable()
+                for listener in waking:
+                    listener.wake()
         if not self._started.done():
             self._started.set_result(None)
         if not self._next.done():

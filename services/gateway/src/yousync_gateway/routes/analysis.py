@@ -441,14 +441,14 @@ class _Watcher:
             self._heartbeat_due = True
             self._wakeup()
 
-    def on_frame(self) -> None:
+    def on_frame(self) -> bool:
         global _events_sent
         feed, direct = self.feed, self._direct
         if feed is not None and direct is not None and self.position == len(feed.frames) - 1:
             new = feed.frames[-1]
             if new.sequence <= self.after:
                 self.position += 1  # already sent before this stream resumed: skipped, as _next_frame does
-                return
+                return False
             if direct.write(new.chunk):
                 self.position += 1
                 self.after = new.sequence
@@ -457,8 +457,11 @@ class _Watcher:
                     asyncio.get_running_loop().call_soon(_count_events)
                 _events_sent += 1
                 if not new.terminal:
-                    return
+                    return False
                 self.terminal_sent = True
+        return True  # the end, or a frame to send through `send`: the task runs
+
+    def wake(self) -> None:
         self._wakeup()
 
     def on_end(self) -> None:
