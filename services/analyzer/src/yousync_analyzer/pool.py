@@ -12,6 +12,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -37,7 +38,23 @@ THREAD_LIMITS = {
 }
 
 
-def _init_worker() -> None:
+def _die_with(parent: int) -> None:
+    """An analyzer killed outright (SIGKILL, the OOM killer) cannot shut its pool down; its workers go with
+    it (Linux's parent-death signal) rather than living on as orphans, each holding its decoders' memory,
+    next to the analyzer the supervisor starts again. Elsewhere only an orderly shutdown stops them."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the signal was asked for
+        os._exit(1)
+
+
+def _init_worker(parent: int) -> None:
+    _die_with(parent)
     os.environ.update(THREAD_LIMITS)
     # Build this process's decoders now, so the first request does not pay for it.
     from yousync_analyzer.pipeline import aligner
@@ -70,6 +87,7 @@ class AnalysisPool:
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
+            initargs=(os.getpid(),),
         )
 
     @property
