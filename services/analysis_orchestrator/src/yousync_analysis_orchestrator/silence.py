@@ -27,7 +27,6 @@ class LastSequences:
         self._watched: Counter[str] = Counter()
         self._known: dict[str, int] = {}
         self._task: asyncio.Task[None] | None = None
-        self.reads = 0  # queries made (tests, observability)
 
     @contextlib.contextmanager
     def watching(self, job_id: str) -> Iterator[None]:
@@ -59,5 +58,4 @@ class LastSequences:
             except Exception:
                 log.warning("reading the watched jobs' last sequences failed; trying again", exc_info=True)
                 continue
-            self.reads += 1
             self._known = {job_id: known[job_id] for job_id in watched if job_id in known}
