@@ -7,7 +7,8 @@ and so understates the gateway). Prints req/s and p50/p99 latency as one JSON ob
 
 Usage: python bench/gateway.py [seconds]
 Environment: GATEWAY_WORKERS (gateway worker processes, default 1), BENCH_GATEWAY_CACHE=0 to measure
-with the gateway's catalog response cache off (every request reaches the catalog over gRPC).
+with the gateway's catalog response cache off (every request reaches the catalog over gRPC),
+BENCH_WRK_THREADS (wrk's threads, default 2).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import aiohttp
 from _stack import running_stack
 
 CONNECTIONS = 50
+THREADS = int(os.environ.get("BENCH_WRK_THREADS", "2"))  # wrk's threads
 SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
 PATH = "/api/scripts/popular"
 
@@ -59,7 +61,7 @@ def with_wrk(wrk: str, url: str, token: str) -> dict[str, object]:
         script.write_text(WRK_REPORT)
 
         def run(seconds: float) -> dict[str, int]:
-            command = [wrk, f"-t{os.environ.get('BENCH_WRK_THREADS', '2')}", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s", "-s", str(script)]
+            command = [wrk, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s", "-s", str(script)]
             command += ["-H", f"Authorization: Bearer {token}", f"{url}{PATH}"]
             output = subprocess.run(command, check=True, capture_output=True, text=True, timeout=seconds + 60).stdout
             parsed: dict[str, int] = json.loads(output.strip().splitlines()[-1])
