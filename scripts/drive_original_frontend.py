@@ -44,22 +44,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
+from yousync_dev.chromium import CHROMEDRIVER, CHROMIUM, FLAGS
+
 ROOT = Path(__file__).resolve().parents[1]
 FAKE_MIC = ROOT / "tests" / "browser" / "data" / "fake-mic-hamlet-3-1-01.wav"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--autoplay-policy=no-user-gesture-required",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-]
 # Hosts that cannot answer offline and are not ours (YouTube, Google, image CDNs the frontend hard-codes).
 FOREIGN_HOST_SUFFIXES = (
     "youtube.com",
@@ -154,13 +142,13 @@ def sign_in(gateway: str, email: str, name: str) -> tuple[str, dict[str, Any]]:
 
 def start_browser(fake_mic: Path) -> webdriver.Chrome:
     options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
+    options.binary_location = CHROMIUM
     for flag in FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--use-file-for-fake-audio-capture={fake_mic}")
     options.add_argument("--window-size=1400,1000")
     options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(executable_path="/usr/bin/chromedriver"))
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
     driver.execute_cdp_cmd("Network.enable", {})
     driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": YOUTUBE_STAND_IN})
     return driver

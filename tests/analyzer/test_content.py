@@ -70,13 +70,18 @@ def test_an_omission_needs_both_sources() -> None:
     assert j.words[2].miscue.confidence == 1.0
 
 
-def test_a_substitution_needs_both_sources() -> None:
-    said = [
+def family_for_friends() -> list[HeardWord]:
+    """ "keep your family close": the recogniser heard another word where the line has "friends"."""
+    return [
         heard("keep", 0.3, 0.55),
         heard("your", 0.6, 0.85),
         heard("*", 0.9, 1.15, ("F", "AE", "M", "L", "IY")),
         heard("close", 1.2, 1.45),
     ]
+
+
+def test_a_substitution_needs_both_sources() -> None:
+    said = family_for_friends()
     r = read(LINE, PHONES, said)
     j = run(r, scores={0: 95, 1: 95, 2: 80, 3: 95})
     assert j.words[2].status is WordStatus.MISPRONOUNCED and j.words[2].score < 50
@@ -152,13 +157,7 @@ def test_reduced_vowels_are_close_and_exact_words_anchor_the_reading() -> None:
 
 
 def test_a_word_fitting_far_worse_than_the_takes_own_words_is_a_substitution() -> None:
-    said = [
-        heard("keep", 0.3, 0.55),
-        heard("your", 0.6, 0.85),
-        heard("*", 0.9, 1.15, ("F", "AE", "M", "L", "IY")),
-        heard("close", 1.2, 1.45),
-    ]
-    r = read(LINE, PHONES, said)
+    r = read(LINE, PHONES, family_for_friends())
     scores = dict.fromkeys(range(4), 95.0)  # the aligner accepts the speech for "friends"
     words = {i: AlignedWord(i, LINE[i], 0.3 + 0.3 * i, 0.55 + 0.3 * i, -8.0) for i in range(4)}
     words[2] = AlignedWord(2, "friends", 0.9, 1.15, -30.0)  # but 22 per frame worse than the others

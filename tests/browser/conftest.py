@@ -26,28 +26,12 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
+from yousync_dev.chromium import CHROMEDRIVER, CHROMIUM, FLAGS, PACKAGES
+
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
 DATA = Path(__file__).resolve().parent / "data"
 FAKE_MIC = DATA / "fake-mic-hamlet-3-1-01.wav"
-PACKAGES = "chromium chromium-driver"
-CHROMIUM = os.environ.get("YOUSYNC_CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("YOUSYNC_CHROMEDRIVER", "/usr/bin/chromedriver")
-# Chromium as this machine needs it: no sandbox as root, no GPU, nothing reaching the network by itself.
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--autoplay-policy=no-user-gesture-required",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-]
 
 
 def artifacts_dir() -> Path:

@@ -322,6 +322,8 @@ async def _intercepted(continuation: Any, details: Any, request: Any) -> Any:
     return call
 
 
+# One class per kind of call: grpc.aio files each interceptor under the first kind it is (if/elif), so a
+# single class implementing all four would only ever see unary-unary calls.
 class _UnaryUnary(grpc.aio.UnaryUnaryClientInterceptor):
     async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
         return await _intercepted(continuation, details, request)

@@ -33,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yousync.catalog.v1 import events_pb2
 from yousync_gateway.middleware import count_request, has_body, observe_latency, request_id_of
+from yousync_gateway.security import authenticated
 from yousync_platform.events import ReconnectHooks, connect
 
 log = logging.getLogger(__name__)
@@ -322,7 +323,7 @@ class FastHits:
         shape: _Shape = (
             id(entry.route),
             status,
-            any(key == b"authorization" for key, _ in scope["headers"]) or b"ticket=" in scope["query_string"],
+            authenticated(scope),
             _request_header(scope, b"origin"),
             entry.content_type,
         )

@@ -68,7 +68,8 @@ def csp_for(path: str, console: str | None = None) -> str:
     return console if console is not None else console_csp()
 
 
-def _authenticated(scope: Scope) -> bool:
+def authenticated(scope: Scope) -> bool:
+    """The request carries a credential: an `Authorization` header or a stream ticket."""
     if b"ticket=" in scope.get("query_string", b""):
         return True
     return any(key == b"authorization" for key, _ in scope["headers"])
@@ -85,7 +86,7 @@ class SecurityHeaders:
             return
         path: str = scope["path"]
         csp = csp_for(path, self.console_csp).encode()
-        no_store = _authenticated(scope) or path.rstrip("/") in TOKEN_PATHS or path.rstrip("/").endswith(TICKET_SUFFIX)
+        no_store = authenticated(scope) or path.rstrip("/") in TOKEN_PATHS or path.rstrip("/").endswith(TICKET_SUFFIX)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
