@@ -273,16 +273,17 @@ def judge(state: TakeState, ref: ReferenceAnalysis) -> TakeState:
     if state.judgement is not None:
         return state
     speech = speech_frames(np.asarray(state.energy_db))
+    expected = _expected_seconds(state, ref)
     if state.vouched and not content.paced(
         [w for w in state.alignment.words if w.index in state.vouched],
-        _expected_seconds(state, ref),
+        expected,
         _speech_shares(state.alignment.words, speech),
         state.quality.speech_end if state.quality is not None else state.decoded.duration,
     ):
-        # a vouched word shorter than the actor's pace allows may be a dropped word's stand-in
+        # a vouched word shorter than the actor's pace allows may be a dropped word's stand-in (the
+        # alignment stays: recognising again changes only what was heard)
         state = _recognise(state)
     assert state.alignment is not None and state.reading is not None
-    expected = _expected_seconds(state, ref)
 
     def run(aligned: dict[int, AlignedWord]) -> content.Judgement:
         assert state.reading is not None
