@@ -8,6 +8,12 @@ them (`time.monotonic()`). Both clocks are system-wide, so they compare with the
 takes (in both clocks) when it completes a job. The watchers are spread over a few processes so that reading 10,000
 streams does not queue behind one client's event loop (the gateway is what is measured).
 
+The receive timestamp is the event's own only if the watcher read it before the stream's end (the last
+chunk, sent when the gateway closes the response) arrived: the kernel merges segments waiting unread in a
+socket's receive queue, and the merged one carries the later segment's timestamp. So each arrival also
+says whether the end came in the same read (`coalesced`): its timestamp is then only an upper bound.
+The watcher processes run on CPUs of their own (bench/sse.py) so that they read as they are written to.
+
 Protocol with the main process (a multiprocessing pipe): the child sends "ready"; the main process sends
 "go"; the child connects every watcher and sends ("connected", counts); once they all ended (terminal,
 failure, or `timeout`) it sends ("done", arrivals, counts).
@@ -42,8 +48,9 @@ class Counts:
         self.reasons: dict[str, int] = {}
         self.ended = 0
         # (job id, when this process read the terminal event (CLOCK_MONOTONIC), when its bytes reached the
-        # socket (the kernel's receive timestamp, CLOCK_REALTIME))
-        self.arrivals: list[tuple[str, float, float]] = []
+        # socket (the kernel's receive timestamp, CLOCK_REALTIME), whether the stream's end came in the same
+        # read (the timestamp is then the end's: an upper bound))
+        self.arrivals: list[tuple[str, float, float, bool]] = []
         self.all_connected = asyncio.Event()
         self.all_ended = asyncio.Event()
 
@@ -77,6 +84,7 @@ class Watcher:
         self.buffer = b""  # undecoded bytes (head, then chunked body)
         self.text = b""  # decoded body not yet split into events
         self.head = True
+        self.read_the_end = False  # the last read also held the end of the stream
         self.connected = False
         self.finished = False
         self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()  # first event, or the end
@@ -148,6 +156,7 @@ class Watcher:
             self.text += buffer[start : start + size]
             at = start + size + 2
         self.buffer = buffer[at:]
+        self.read_the_end = ended
         while not self.finished:
             end = self.text.find(b"\n\n")
             if end < 0:
@@ -166,7 +175,7 @@ class Watcher:
             self.counts._check()
             self.opened.set_result(None)
         if data.get("status") in TERMINAL:
-            self.counts.arrivals.append((self.job_id, now, stamp))
+            self.counts.arrivals.append((self.job_id, now, stamp, self.read_the_end))
             self._finish(None)
 
     def _finish(self, failure: str | None) -> None:
@@ -208,9 +217,13 @@ async def _watch_all(conn: Connection, host: str, port: int, targets: list[tuple
     conn.send(("done", counts.arrivals, counts.summary()))
 
 
-def child(conn: Connection, host: str, port: int, targets: list[tuple[str, str]], timeout: float) -> None:
-    """A watcher process's entry point (multiprocessing, spawn)."""
-    os.nice(int(os.environ.get("BENCH_SSE_CLIENT_NICE", "19")))  # below the gateway (see bench/sse.py)
+def child(
+    conn: Connection, host: str, port: int, targets: list[tuple[str, str]], timeout: float, cpus: set[int] | None
+) -> None:
+    """A watcher process's entry point (multiprocessing, spawn), on `cpus` (None: any)."""
+    if cpus:
+        os.sched_setaffinity(0, cpus)
+    os.nice(int(os.environ.get("BENCH_SSE_CLIENT_NICE", "0")))
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
     try:

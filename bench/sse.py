@@ -5,11 +5,14 @@ The orchestrator runs without its dispatcher, so the jobs stay queued while the 
 each job is completed through the signed webhook at its t0 and each watcher notes when the terminal
 event reaches it. `fanout_*` = arrival at the watcher's socket (the kernel's receive timestamp) - t0 of
 its job; `fanout_read_*` = when the watcher process read it - t0, which adds the bench client's own
-queueing (its processes share the 2 cores with the gateway). The watchers are raw-socket clients in
-BENCH_SSE_CLIENT_PROCESSES (2) processes (_sse_watchers.py) at the lowest CPU priority (nice 19,
-BENCH_SSE_CLIENT_NICE): they stand for browsers on other machines, so they read what the gateway sent
-when it isn't running rather than taking a core from it in the middle of a fan-out. Several jobs complete
-at a steady BENCH_SSE_COMPLETIONS_PER_SECOND (50; 0 = a burst, 32 in flight).
+queueing. The watchers are raw-socket clients in BENCH_SSE_CLIENT_PROCESSES (2) processes
+(_sse_watchers.py). They stand for browsers on other machines, so on a machine of 2 CPUs or more the
+gateway process runs on the first CPU and the watchers on the others (at nice BENCH_SSE_CLIENT_NICE, 0):
+a watcher neither takes the gateway's core in the middle of a fan-out nor waits for it to read. A
+watcher that reads late can find the stream's end already behind the event, and the kernel then stamps
+both with the end's time; `fanout_coalesced` counts those arrivals (their latency is an upper bound; it
+stays near 0 when the watchers keep up). Several jobs complete at a steady
+BENCH_SSE_COMPLETIONS_PER_SECOND (50; 0 = a burst, 32 in flight).
 The watchers of one job share one upstream WatchJob stream in the gateway (fanout.py). Gateway memory
 is its RSS (psutil). Prints one JSON object on its last line.
 Usage: python bench/sse.py [watchers (1000)] [jobs (1)]   e.g. `10000 1` and `10000 1000`.
@@ -103,7 +106,7 @@ async def complete(session: aiohttp.ClientSession, url: str, job_id: str) -> tup
 class Clients:
     """CLIENT_PROCESSES watcher processes (_sse_watchers.py), each with its share of the watchers."""
 
-    def __init__(self, url: str, targets: list[tuple[str, str]]) -> None:
+    def __init__(self, url: str, targets: list[tuple[str, str]], cpus: set[int] | None) -> None:
         host, port = url.removeprefix("http://").rsplit(":", 1)
         context = multiprocessing.get_context("spawn")
         self.pipes: list[Connection] = []
@@ -111,7 +114,7 @@ class Clients:
         for n in range(CLIENT_PROCESSES):
             ours, theirs = context.Pipe()
             share = targets[n::CLIENT_PROCESSES]
-            process = context.Process(target=_sse_watchers.child, args=(theirs, host, int(port), share, 300.0))
+            process = context.Process(target=_sse_watchers.child, args=(theirs, host, int(port), share, 300.0, cpus))
             process.start()
             self.pipes.append(ours)
             self.processes.append(process)
@@ -131,6 +134,16 @@ class Clients:
                 process.kill()
 
 
+def split_cpus(gateway_pid: int) -> set[int] | None:
+    """Puts the gateway (every thread of it) on the first CPU; the others are the watchers' (None: 1 CPU)."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return None
+    for thread in psutil.Process(gateway_pid).threads():
+        os.sched_setaffinity(thread.id, {cpus[0]})
+    return set(cpus[1:])
+
+
 def _merge(summaries: list[dict[str, Any]]) -> tuple[int, int, dict[str, int]]:
     reasons: dict[str, int] = {}
     for summary in summaries:
@@ -147,7 +160,9 @@ async def run(url: str, gateway_pid: int) -> dict[str, object]:
         baseline = await settle(gateway_pid, 1.0)
 
         clients = Clients(
-            url, [(job["job_id"], job["progress_url"]) for job in (jobs[n % JOBS] for n in range(WATCHERS))]
+            url,
+            [(job["job_id"], job["progress_url"]) for job in (jobs[n % JOBS] for n in range(WATCHERS))],
+            split_cpus(gateway_pid),
         )
         try:
             assert all(message == "ready" for message in await clients.gather())
@@ -189,9 +204,9 @@ async def run(url: str, gateway_pid: int) -> dict[str, object]:
     _, failures, reasons = _merge([message[2] for message in done])
     gc.collect()
     after = await settle(gateway_pid, 3.0)
-    latencies = sorted(stamp - t0[job_id][1] for job_id, _, stamp in arrivals)
+    latencies = sorted(stamp - t0[job_id][1] for job_id, _, stamp, _ in arrivals)
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [latencies[0]] * 99
-    reads = sorted(read - t0[job_id][0] for job_id, read, _ in arrivals)
+    reads = sorted(read - t0[job_id][0] for job_id, read, _, _ in arrivals)
     r = statistics.quantiles(reads, n=100) if len(reads) > 1 else [reads[0]] * 99
     hooks = sorted(WEBHOOK)
     WEBHOOK.clear()
@@ -214,6 +229,7 @@ async def run(url: str, gateway_pid: int) -> dict[str, object]:
         "fanout_p50_ms": round(q[49] * 1000, 1),
         "fanout_p99_ms": round(q[98] * 1000, 1),
         "fanout_max_ms": round(latencies[-1] * 1000, 1),
+        "fanout_coalesced": sum(1 for *_, coalesced in arrivals if coalesced),
         "fanout_read_p50_ms": round(r[49] * 1000, 1),
         "fanout_read_p99_ms": round(r[98] * 1000, 1),
         "gateway_cpu_us_per_watcher": {
@@ -250,6 +266,7 @@ def main() -> None:
         second = asyncio.run(run(stack.url, pid))
     result["rss_after_second_round_mb"] = second["rss_after_disconnect_mb"]
     result["second_round_fanout_p99_ms"] = second["fanout_p99_ms"]
+    result["second_round_fanout_coalesced"] = second["fanout_coalesced"]
     print(json.dumps(result))
 
 
