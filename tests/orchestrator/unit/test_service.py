@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -321,6 +322,11 @@ async def test_webhook_refuses_replays_bad_signatures_and_stale_calls(world: Wor
         with pytest.raises(DomainError) as error:
             await world.service.complete_externally(*call)
         assert error.value.reason == reason
+    # An unknown job: 404, and the call is not kept (its transaction rolls back).
+    unknown = json.dumps({"job_id": str(uuid.uuid4()), "failure": {"reason": "GPU", "message": "?"}}).encode()
+    with pytest.raises(NotFound) as missing:
+        await world.service.complete_externally(*signed(unknown, ts))
+    assert missing.value.reason == "JOB_NOT_FOUND"
     # Once its timestamp is too old anyway, the remembered call is forgotten (the store stays bounded).
     assert len(world.store.nonces) == 2
     world.clock[0] += 10_000

@@ -432,25 +432,21 @@ class AnalysisService:
         job_id, outcome = self._parse_external(body)
         send_now: list[tuple[str, bytes, uuid.UUID]] = []
         async with self._uow() as uow:
-            job = await uow.jobs.get(job_id)
-            if job is None:
-                raise NotFound("JOB_NOT_FOUND", "job not found")
             expires = dt.datetime.fromtimestamp(timestamp + tolerance, dt.UTC)
             if not await uow.nonces.remember(replay_key(timestamp, signature), expires):
                 raise AlreadyExists("WEBHOOK_REPLAYED", "this signed call was already received; sign a new one")
-            current: Job | None = job
-            if not job.state.terminal:
-                if isinstance(outcome, Analysis):
-                    current = await self._finish(uow, job.id, analysis=outcome, send_now=send_now)
-                else:
-                    failure = (outcome[0][:64], outcome[1][:500])
-                    current = await self._finish(uow, job.id, failure=failure, send_now=send_now)
-                # None: another call finished it first (its row is read as it stands).
-                current = current or await uow.jobs.get(job.id)
+            # Straight to the move (one round trip fewer on the way to the job's watchers); None: the job is
+            # unknown (nothing is kept: the transaction rolls back), or it had finished already (read as it stands).
+            if isinstance(outcome, Analysis):
+                job = await self._finish(uow, job_id, analysis=outcome, send_now=send_now)
+            else:
+                job = await self._finish(uow, job_id, failure=(outcome[0][:64], outcome[1][:500]), send_now=send_now)
+            job = job or await uow.jobs.get(job_id)
+            if job is None:
+                raise NotFound("JOB_NOT_FOUND", "job not found")
             await uow.commit()
         self._publish_now(send_now)
-        assert current is not None
-        return current
+        return job
 
     # --- watching -----------------------------------------------------------------------------
 
