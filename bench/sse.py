@@ -1,5 +1,5 @@
 """Concurrent SSE watchers on one gateway process, of one job or spread over many: memory per stream,
-fan-out latency, failures, and memory back to baseline after they disconnect.
+fan-out latency, failures, and memory after they disconnect (a second round shows it is reused, not grown).
 
 The orchestrator runs without its dispatcher, so the jobs stay queued while the watchers connect; then,
 after one unwatched completion (the stack's first webhook pays one-time costs), each job is completed
