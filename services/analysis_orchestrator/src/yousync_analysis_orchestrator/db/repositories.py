@@ -312,7 +312,7 @@ class Jobs:
         if not keys:
             return {}
         rows = await self._session.execute(select(JobRow.id, JobRow.last_sequence).where(JobRow.id.in_(keys)))
-        return {str(job_id): sequence for job_id, sequence in rows.tuples()}
+        return {str(job_id): sequence for job_id, sequence in rows}
 
     async def move(
         self,
