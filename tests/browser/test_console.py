@@ -72,6 +72,14 @@ def record(b: Browser, seconds: float) -> float:
     return max(levels)
 
 
+def open_line(b: Browser, token_id: int) -> None:
+    """The line's page, once laid out: its pitch chart (loaded on first use) drawn above the take panel, so
+    the panel's buttons no longer move. A click sent while they still move can land beside them."""
+    b.go(f"/lines/{token_id}")
+    b.find("[data-testid=reference-pitch] canvas")
+    b.wait(lambda d: b.all("[data-testid=file-input]"), what="the file input")
+
+
 def result_shown(b: Browser) -> None:
     b.wait(lambda d: "/results/" in d.current_url, timeout=60, what="the result page")
     b.find("[data-testid=result]", timeout=30)
@@ -221,7 +229,7 @@ async def test_latency_from_last_sample_to_result(
         b.base = gateway.url
         sign_in(b, "fast@example.com")
         b.js("localStorage.setItem('yousync.autoSend', '1')")
-        b.go(f"/lines/{token_id}")
+        open_line(b, token_id)
         steps = []
         for i in range(TAKES):
             if i:
@@ -265,8 +273,7 @@ async def test_files_that_are_not_audio_or_too_big_are_explained(
     def scenario(b: Browser) -> tuple[str, str]:
         b.base = gateway.url
         sign_in(b, "files@example.com")
-        b.go(f"/lines/{token_id}")
-        b.wait(lambda d: b.all("[data-testid=file-input]"), what="the file input")
+        open_line(b, token_id)
         b.all("[data-testid=file-input]")[0].send_keys(str(DATA / "not-audio.wav"))
         b.find("[data-testid=send]").click()
         error = b.find("[data-testid=error]")
@@ -294,8 +301,7 @@ async def test_too_many_uploads_say_how_long_to_wait(browser: Browser, flow: Flo
             b.base = strict.url
             sign_in(b, "eager@example.com")
             for attempt in range(2):
-                b.go(f"/lines/{token_id}")
-                b.wait(lambda d: b.all("[data-testid=file-input]"), what="the file input")
+                open_line(b, token_id)
                 b.all("[data-testid=file-input]")[0].send_keys(str(DATA / "fake-mic-hamlet-3-1-01.wav"))
                 b.find("[data-testid=send]").click()
                 if attempt == 0:
@@ -387,8 +393,7 @@ async def test_session_refreshes_silently_and_its_end_is_explained(
         b.find("[data-testid=takes], .empty")
         still = b.text()
         # Offline: a person is told so, and what they recorded is kept.
-        b.go(f"/lines/{token_id}")
-        b.wait(lambda d: b.all("[data-testid=file-input]"), what="the file input")
+        open_line(b, token_id)
         b.all("[data-testid=file-input]")[0].send_keys(str(DATA / "fake-mic-hamlet-3-1-01.wav"))
         b.driver.set_network_conditions(offline=True, latency=0, throughput=0)
         b.find("[data-testid=send]").click()
