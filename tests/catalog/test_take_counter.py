@@ -10,11 +10,13 @@ import pytest
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from sqlalchemy import text
 
 from tests.catalog.conftest import CatalogHarness
 from yousync.analysis.v1 import events_pb2
 from yousync_catalog.domain import ScriptFilter
 from yousync_catalog.events import DURABLE, STREAM, TAKE_COMPLETED_SUBJECT, TakeCounter
+from yousync_platform.db import create_engine
 from yousync_platform.events import connect, publish
 
 
@@ -114,3 +116,30 @@ async def test_take_completed_counted_once_despite_duplicates_and_redelivery(
     await wait_for(catalog, token_id, (23, 23))
     info = await js.consumer_info(STREAM, "catalog-take-counter")
     assert info.num_ack_pending == 0
+
+
+async def test_counting_waits_for_the_script_without_holding_its_line(
+    catalog: CatalogHarness, postgres_url: str
+) -> None:
+    """An import locks a script's row, then its lines'. A view or a take counted meanwhile must wait for the
+    script without holding its line, or the two deadlock and PostgreSQL aborts one (the import, say)."""
+    await catalog.import_demo()
+    listing = await catalog.app.service.list_scripts(ScriptFilter(), 10, "")
+    script = await catalog.app.service.get_script(listing.items[0].id)
+    token_id, script_id = script.tokens[0].id, script.id
+    engine = create_engine(postgres_url)
+    try:
+        async with engine.begin() as importing:  # an import's transaction, between its script and its lines
+            await importing.execute(text("SET LOCAL lock_timeout = '5s'"))
+            touch = "UPDATE catalog.{} SET updated_at = now() WHERE id = :id"
+            await importing.execute(text(touch.format("scripts")), {"id": script_id})
+            view = asyncio.create_task(catalog.app.service.record_view(token_id))
+            take = asyncio.create_task(catalog.app.service.record_take_completed(str(uuid.uuid4()), token_id, 0))
+            await asyncio.sleep(0.3)
+            assert not view.done() and not take.done(), "both wait for the script's row"
+            await importing.execute(text(touch.format("tokens")), {"id": token_id})  # its line is free
+        assert await view == 1
+        assert await take is True
+    finally:
+        await engine.dispose()
+    assert await counts(catalog, token_id) == (1, 1)

@@ -264,11 +264,14 @@ class CatalogService:
     async def record_view(self, token_id: int) -> int:
         check_id(token_id, "token")
         async with self._uow() as uow:
-            counted = await uow.tokens.add_view(token_id)
-            if counted is None:
+            # A script's row before its lines' (the order an import locks them, or the two can deadlock).
+            script_id = await uow.tokens.script_of(token_id)
+            if script_id is None:
                 raise TokenNotFound(token_id)
-            views, script_id = counted
             await uow.scripts.add_views(script_id)
+            views = await uow.tokens.add_view(token_id)
+            if views is None:  # deleted meanwhile: nothing is kept
+                raise TokenNotFound(token_id)
             await uow.commit()
         self._changed(structure=False)
         return views
@@ -320,10 +323,13 @@ class CatalogService:
         async with self._uow() as uow:
             if not await uow.events.claim(event_id, subject):
                 return False
-            token_script = await uow.tokens.add_take(token_id) if token_id > 0 else None
+            # The line's own script, else the event's; the script's row first, as in record_view.
+            token_script = await uow.tokens.script_of(token_id) if token_id > 0 else None
             target = token_script or script_id
             if target:
                 await uow.scripts.add_takes(target)
+            if token_script is not None:
+                await uow.tokens.add_take(token_id)
             await uow.commit()
         self._changed(structure=False)
         return True

@@ -401,25 +401,19 @@ class TokenRepository:
         )
         return len(result.all())
 
-    async def add_view(self, token_id: int) -> tuple[int, int] | None:
-        """Count a view; (new view count, script id) or None when the token is absent."""
-        found = (
-            await self._session.execute(
-                update(TokenRow)
-                .where(TokenRow.id == token_id)
-                .values(view_count=TokenRow.view_count + 1)
-                .returning(TokenRow.view_count, TokenRow.script_id)
-            )
-        ).first()
-        return (int(found[0]), int(found[1])) if found else None
-
-    async def add_take(self, token_id: int) -> int | None:
-        """Count a take; the token's script id, or None when the token is absent."""
+    async def add_view(self, token_id: int) -> int | None:
+        """Count a view; the new view count, or None when the token is absent."""
         return await self._session.scalar(
             update(TokenRow)
             .where(TokenRow.id == token_id)
-            .values(take_count=TokenRow.take_count + 1)
-            .returning(TokenRow.script_id)
+            .values(view_count=TokenRow.view_count + 1)
+            .returning(TokenRow.view_count)
+        )
+
+    async def add_take(self, token_id: int) -> None:
+        """Count a take."""
+        await self._session.execute(
+            update(TokenRow).where(TokenRow.id == token_id).values(take_count=TokenRow.take_count + 1)
         )
 
 
