@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import grpc
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 
 from tests.grpc_helpers import expect_error
@@ -254,3 +255,26 @@ async def test_many_watchers_of_one_job_all_see_it_end(flow: Flow, lines: dict[s
     for events in streams:
         assert_well_formed(events)
         assert events[-1].state == analysis_pb2.JOB_STATE_COMPLETED
+
+
+def outbox_rows(how: str) -> float:
+    return REGISTRY.get_sample_value("outbox_rows_published_total", {"how": how}) or 0.0
+
+
+async def test_rows_sent_at_once_are_marked_not_sent_again(flow: Flow, lines: dict[str, int]) -> None:
+    """The dispatch and the last event go to JetStream at once after their commit; the relay then only marks
+    them, and sends what nobody waits for (the take-completed event). Every row ends up published."""
+    at_once, relayed = outbox_rows("sent_at_once"), outbox_rows("relayed")
+    user = await flow.user("outbox@example.com")
+    job = await flow.upload(user, lines["frankly"], take("frankly"))
+    events = await flow.watch(user, job.id)
+    assert events[-1].state == analysis_pb2.JOB_STATE_COMPLETED
+
+    async def all_published() -> bool:
+        async with flow.catalog.uow() as uow:
+            waiting = await uow.session.scalar(text("SELECT count(*) FROM analysis.outbox WHERE published_at IS NULL"))
+        return waiting == 0
+
+    await wait_for(all_published, timeout=15, interval=0.05)
+    assert outbox_rows("sent_at_once") >= at_once + 2, "the dispatch and the last event were not sent again"
+    assert outbox_rows("relayed") >= relayed + 1, "the take-completed event went through the relay"

@@ -93,6 +93,10 @@ async def create(settings: OrchestratorSettings, blob_settings: BlobSettings | N
         hub = JobEventHub(js)
         reconnected.add(hub.resubscribe)
         verifier = jwks_verifier(settings, channels)
+    relay = None
+    if "relay" in settings.roles:
+        relay = OutboxRelay(uow=uow, js=js, database_url=settings.database_url.get_secret_value())
+        resources.push_async_callback(relay.stop)
     service = AnalysisService(
         uow=uow,
         blobs=blobs,
@@ -107,7 +111,7 @@ async def create(settings: OrchestratorSettings, blob_settings: BlobSettings | N
             webhook_tolerance_seconds=settings.webhook_tolerance_seconds,
             events_kept=settings.job_events_kept,
         ),
-        publisher=ProgressPublisher(js),
+        publisher=ProgressPublisher(js, on_sent=relay.sent if relay is not None else None),
         listener=hub,
         webhook_secret=settings.webhook_secret.get_secret_value().encode(),
         parse_external=parse_external,
@@ -151,10 +155,6 @@ async def create(settings: OrchestratorSettings, blob_settings: BlobSettings | N
         verifier=verifier,
         public_methods=PUBLIC_METHODS | job_capability_servicer.PUBLIC_METHODS,
     )
-    relay = None
-    if "relay" in settings.roles:
-        relay = OutboxRelay(uow=uow, js=js, database_url=settings.database_url.get_secret_value())
-        resources.push_async_callback(relay.stop)
     dispatcher = None
     dead_letters = None
     if "dispatcher" in settings.roles:

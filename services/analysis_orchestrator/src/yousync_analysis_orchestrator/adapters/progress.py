@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from nats.aio.msg import Msg
@@ -31,8 +31,10 @@ log = logging.getLogger(__name__)
 
 
 class ProgressPublisher:
-    def __init__(self, js: JetStreamContext) -> None:
+    def __init__(self, js: JetStreamContext, on_sent: Callable[[str], None] | None = None) -> None:
+        """`on_sent(msg_id)`: JetStream acknowledged a row sent at once (this process's relay, if any)."""
         self._js = js
+        self._on_sent = on_sent
         self._sending: set[asyncio.Task[None]] = set()
 
     def publish_now(self, subject: str, payload: bytes, msg_id: str) -> None:
@@ -49,6 +51,9 @@ class ProgressPublisher:
                 await publish(self._js, subject, payload, msg_id=msg_id, timeout=2.0)
         except Exception:
             log.info("outbox row not sent at once; the relay sends it", extra={"subject": subject})
+            return
+        if self._on_sent is not None:
+            self._on_sent(msg_id)
 
     async def publish(self, event: JobEvent) -> None:
         """Best effort: the database already holds the event; the terminal one also goes via the outbox."""

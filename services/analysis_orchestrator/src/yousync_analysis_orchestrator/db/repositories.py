@@ -39,6 +39,7 @@ from yousync_analysis_orchestrator.domain import (
 from yousync_platform.telemetry import inject
 
 OUTBOX_CHANNEL = "analysis_outbox"
+_NOTIFY = text(f"NOTIFY {OUTBOX_CHANNEL}")
 SCORE_COLUMNS = ("pronunciation", "intonation", "expressiveness", "timing", "overall")
 # Stored with the scores but not averaged in the overview (a 0-1 share, unlike the 0-100 scores).
 STORED_SCORE_COLUMNS = (*SCORE_COLUMNS, "completeness")
@@ -427,15 +428,22 @@ class JobEvents:
 class Outbox:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self._added = False
 
     async def add(self, subject: str, payload: bytes, event_id: uuid.UUID | None = None) -> uuid.UUID:
+        """Inserted with the transaction's next statement (a use case's rows go in one INSERT)."""
         event_id = event_id or uuid.uuid4()
         # The active trace context travels with the row (the relay publishes it in a later transaction).
         self._session.add(
             OutboxRow(event_id=event_id, subject=subject, payload=payload, trace_headers=inject() or None)
         )
-        await self._session.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
+        self._added = True
         return event_id
+
+    async def notify(self) -> None:
+        """Before the commit: wake the relays once it lands, if this transaction added rows (one NOTIFY)."""
+        if self._added:
+            await self._session.execute(_NOTIFY)
 
     async def unpublished(self, limit: int) -> Sequence[OutboxRow]:
         """The oldest unpublished events, locked so concurrent relays take different rows."""
@@ -458,9 +466,12 @@ class WebhookNonces:
         self._session = session
 
     async def remember(self, key: bytes, expires_at: dt.datetime) -> bool:
-        await self._session.execute(delete(WebhookNonceRow).where(WebhookNonceRow.expires_at < func.now()))
+        # One statement: the expired keys are forgotten as this one is remembered. (A key cannot meet an
+        # expired copy of itself: it holds its call's timestamp, which was checked to be recent.)
+        forget = delete(WebhookNonceRow).where(WebhookNonceRow.expires_at < func.now()).cte("forgotten")
         inserted = await self._session.scalar(
             insert(WebhookNonceRow)
+            .add_cte(forget)
             .values(key=key, expires_at=expires_at)
             .on_conflict_do_nothing()
             .returning(WebhookNonceRow.key)

@@ -23,3 +23,7 @@ class OrchestratorUnitOfWork(UnitOfWork):
         self.outbox = Outbox(self.session)
         self.nonces = WebhookNonces(self.session)
         return self
+
+    async def commit(self) -> None:
+        await self.outbox.notify()
+        await super().commit()
