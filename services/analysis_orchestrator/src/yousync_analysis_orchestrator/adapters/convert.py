@@ -126,8 +126,25 @@ _STATE_OF = {v: k for k, v in _STATES.items()}
 _STAGE_OF = {v: k for k, v in _STAGES.items()}
 
 
+def result_of(result: analysis_pb2.Result) -> Result:
+    """A published result back in domain terms (as `result_pb` wrote it)."""
+    analysis = analysis_of(result.analysis)
+    return Result(
+        job_id=result.job_id,
+        take_id=result.take_id,
+        token_id=result.token_id,
+        script_id=result.script_id,
+        verdict=analysis.verdict,
+        scores=analysis.scores,
+        analysis=analysis.raw,
+        created_at=result.create_time.ToDatetime(tzinfo=dt.UTC),
+        duration_seconds=analysis.duration_seconds,
+    )
+
+
 def event_of(event: analysis_pb2.JobEvent) -> JobEvent:
-    """A published event back in domain terms (the result is read from the database when needed)."""
+    """A published event back in domain terms, with its result when it carries one (a job's last event
+    does: its watchers need not read it from the database)."""
     return JobEvent(
         job_id=event.job_id,
         sequence=event.sequence,
@@ -138,6 +155,7 @@ def event_of(event: analysis_pb2.JobEvent) -> JobEvent:
         time=event.time.ToDatetime(tzinfo=dt.UTC),
         failure_reason=event.failure.reason,
         failure_message=event.failure.message,
+        result=result_of(event.result) if event.HasField("result") else None,
     )
 
 
