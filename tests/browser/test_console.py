@@ -336,6 +336,33 @@ async def test_phone_width(browser: Browser, gateway: Gateway, demo: None) -> No
     assert width <= 390, f"the page scrolls sideways at phone width ({width} px)"
 
 
+async def test_a_chart_keeps_its_room_while_it_loads(browser: Browser, gateway: Gateway, demo: None) -> None:
+    """The line page's pitch chart is loaded on first use. Until it is drawn its placeholder takes the same
+    room, so the take panel below does not move when it arrives (a click aimed at it would miss)."""
+    token_id = await line_id(gateway)
+    panel = "return document.getElementById('record').getBoundingClientRect().top + window.scrollY"
+
+    def scenario(b: Browser) -> tuple[float, float]:
+        b.base = gateway.url
+        # The chart's code is held back (its request paused, never answered): the placeholder stays.
+        b.driver.execute_cdp_cmd("Fetch.enable", {"patterns": [{"urlPattern": "*/assets/TimeChart-*.js"}]})
+        try:
+            b.go(f"/lines/{token_id}")
+            b.wait_text("Drawing the chart")
+            b.find("#record")
+            waiting = float(b.js(panel))
+            assert not b.all("[data-testid=reference-pitch]"), "the chart was drawn though its code was held back"
+            b.shot("line-chart-loading")
+        finally:
+            b.driver.execute_cdp_cmd("Fetch.disable", {})
+        b.go(f"/lines/{token_id}")
+        b.find("[data-testid=reference-pitch] canvas")
+        return waiting, float(b.js(panel))
+
+    waiting, drawn = await asyncio.to_thread(scenario, browser)
+    assert abs(waiting - drawn) <= 2, f"the take panel moved from {waiting} to {drawn} px when the chart arrived"
+
+
 async def test_gateway_serves_the_console_and_keeps_api_errors(gateway: Gateway) -> None:
     http: httpx.AsyncClient = gateway.http
     page = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}  # a browser's page load

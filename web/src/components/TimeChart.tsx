@@ -2,7 +2,7 @@
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import { align, dateRange, type ChartSeries } from "../lib/chartData";
+import { align, CHART_HEIGHT, dateRange, type ChartSeries } from "../lib/chartData";
 
 export type { ChartSeries };
 
@@ -28,7 +28,7 @@ export default function TimeChart(props: TimeChartProps) {
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const height = props.height ?? 220;
+    const height = props.height ?? CHART_HEIGHT;
     const options: uPlot.Options = {
       width: Math.max(280, el.clientWidth),
       height,

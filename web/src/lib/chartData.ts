@@ -1,5 +1,10 @@
 import type uPlot from "uplot";
 
+/** A chart's plot height in px, unless it says otherwise. */
+export const CHART_HEIGHT = 220;
+/** uPlot's legend under a chart of several series: one row, in px (29.5 measured in Chromium). */
+export const LEGEND_HEIGHT = 30;
+
 export interface ChartSeries {
   label: string;
   color: string;
