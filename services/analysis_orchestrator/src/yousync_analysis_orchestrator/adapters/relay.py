@@ -100,6 +100,9 @@ class OutboxRelay:
     async def _run(self) -> None:
         backoff = 0.2
         while True:
+            # Cleared before the round, not after it: a NOTIFY for a row committed while the round ran
+            # (after its select) starts the next round at once, instead of waiting for the sweep.
+            self._wake.clear()
             try:
                 await self._listen()
                 while await self.publish_batch() == self._batch:
@@ -113,11 +116,10 @@ class OutboxRelay:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._sweep)
             if self._wake.is_set():
-                await asyncio.sleep(self._linger)
+                await asyncio.sleep(self._linger)  # the rest of the burst joins the round
 
     async def publish_batch(self) -> int:
         """Publish up to one batch; rows published before a failure stay marked."""
