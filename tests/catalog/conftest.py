@@ -18,12 +18,18 @@ TABLES = (
 )
 
 
-@pytest.fixture(autouse=True)
-async def clean_catalog(catalog: CatalogHarness, postgres_url: str) -> AsyncIterator[None]:
-    yield
+async def empty_catalog(catalog: CatalogHarness, postgres_url: str) -> None:
     engine = create_engine(postgres_url)
     async with engine.begin() as conn:
         await conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
     await engine.dispose()
     catalog.app.service.lists.clear()
     catalog.app.service.details.clear()
+
+
+@pytest.fixture(autouse=True)
+async def clean_catalog(catalog: CatalogHarness, postgres_url: str) -> AsyncIterator[None]:
+    """Empty before (whatever ran first, e.g. takes counted on another test's lines) and after."""
+    await empty_catalog(catalog, postgres_url)
+    yield
+    await empty_catalog(catalog, postgres_url)
