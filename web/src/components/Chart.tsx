@@ -13,7 +13,7 @@ export function Chart(props: TimeChartProps) {
     <Suspense
       fallback={
         <figure className="chart">
-          <div className="chart-room" style={{ height: room }}>
+          <div style={{ height: room }}>
             <Loading label="Drawing the chart…" />
           </div>
         </figure>
