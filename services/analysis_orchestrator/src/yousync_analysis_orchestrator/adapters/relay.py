@@ -128,17 +128,18 @@ class OutboxRelay:
             rows = await uow.outbox.unpublished(self._batch)
             try:
                 for row in rows:
-                    if str(row.event_id) in self._sent:  # already acknowledged: sent at once
-                        del self._sent[str(row.event_id)]
+                    msg_id = str(row.event_id)
+                    if msg_id in self._sent:  # already acknowledged: sent at once
+                        del self._sent[msg_id]
                         published.append(row.id)
                         SENT_AT_ONCE.inc()
                         continue
                     # Under the trace of the transaction that wrote the row: the message's headers
                     # carry this span, and the consumer continues from it.
                     with producing(
-                        f"{row.subject} publish", row.trace_headers, publish_attributes(row.subject, str(row.event_id))
+                        f"{row.subject} publish", row.trace_headers, publish_attributes(row.subject, msg_id)
                     ):
-                        await publish(self._js, row.subject, row.payload, msg_id=str(row.event_id))
+                        await publish(self._js, row.subject, row.payload, msg_id=msg_id)
                     published.append(row.id)
                     RELAYED.inc()
             finally:
