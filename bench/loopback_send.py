@@ -5,7 +5,9 @@ also runs the receiving side of TCP in the sender's system call, and wakes the r
 epoll. This writes one 206-byte HTTP chunk to each of N connected sockets (default 5000) from a process
 on the first CPU, with the readers in a process on another CPU, sleeping in epoll (`block`, as the
 benchmark's watchers do) or busy-polling (`busy`, closer to readers on other machines, whose wake-ups the
-sender does not pay). Three rounds of each; prints one JSON line with the microseconds per write.
+sender does not pay), each with the receiving side of TCP left on the sender's CPU and then steered to
+the readers' (`_steered`, see _loopback.py; absent where it cannot be steered). Three rounds of each;
+prints one JSON line with the microseconds per write.
 
 Usage: python bench/loopback_send.py [sockets (5000)]
 """
@@ -20,6 +22,8 @@ import select
 import socket
 import sys
 import time
+
+from _loopback import receive_on
 
 CHUNK = b"c8\r\n" + b"x" * 200 + b"\r\n"
 ROUNDS = 3
@@ -85,6 +89,9 @@ def main() -> None:
     result: dict[str, object] = {"benchmark": "loopback_send", "sockets": sockets, "cpus": len(cpus)}
     for mode in ("block", "busy"):
         result[f"us_per_write_{mode}"] = measure(sockets, mode, cpus)
+        with receive_on({cpus[-1]} if len(cpus) > 1 else None) as steered:
+            if steered is not None:
+                result[f"us_per_write_{mode}_steered"] = measure(sockets, mode, cpus)
     os.sched_setaffinity(0, set(cpus))
     print(json.dumps(result))
 

@@ -9,7 +9,10 @@ through the signed webhook at its t0 and each watcher notes when the terminal ev
 The watchers are raw-socket clients in BENCH_SSE_CLIENT_PROCESSES (2) processes
 (_sse_watchers.py). They stand for browsers on other machines, so on a machine of 2 CPUs or more the
 gateway process runs on the first CPU and the watchers on the others (at nice BENCH_SSE_CLIENT_NICE, 0):
-a watcher neither takes the gateway's core in the middle of a fan-out nor waits for it to read. A
+a watcher neither takes the gateway's core in the middle of a fan-out nor waits for it to read. The
+watchers' half of loopback TCP goes to their CPUs too where it can be steered (_loopback.py; root, Linux;
+`loopback_receive_cpus`, null where not): on loopback it would otherwise run in the gateway's writes,
+about 60 % of each on these VMs, work a browser's own machine does. A
 watcher that reads late can find the stream's end already behind the event, and the kernel then stamps
 both with the end's time; `fanout_coalesced` counts those arrivals, whose latency is an upper bound (0
 of 10,000 with one job; with 10 watchers a job, a stream ends a few milliseconds after its event).
@@ -39,6 +42,7 @@ from typing import Any
 import _sse_watchers
 import aiohttp
 import psutil
+from _loopback import receive_on
 from _stack import FIXTURES, fixture_text, line_token, running_stack, sign_in
 
 WATCHERS = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
@@ -161,51 +165,51 @@ async def run(url: str, gateway_pid: int) -> dict[str, object]:
         *jobs, warmup = await upload_jobs(session, url, JOBS + 1)
         baseline = await settle(gateway_pid, 1.0)
 
+        cpus = split_cpus(gateway_pid)
         clients = Clients(
-            url,
-            [(job["job_id"], job["progress_url"]) for job in (jobs[n % JOBS] for n in range(WATCHERS))],
-            split_cpus(gateway_pid),
+            url, [(job["job_id"], job["progress_url"]) for job in (jobs[n % JOBS] for n in range(WATCHERS))], cpus
         )
-        try:
-            assert all(message == "ready" for message in await clients.gather())
-            connect_started = time.monotonic()
-            clients.go()
-            connected, failures, reasons = _merge([message[1] for message in await clients.gather()])
-            connect_seconds = time.monotonic() - connect_started
-            busy = psutil.Process(gateway_pid).cpu_times()
-            quiet_started = time.monotonic()
-            loaded = await settle(gateway_pid, 2.0)
-            now = psutil.Process(gateway_pid).cpu_times()
-            # The gateway's CPU while every stream is open and nothing happens (heartbeats only).
-            idle_cpu = (now.user + now.system - busy.user - busy.system) / (time.monotonic() - quiet_started)
+        with receive_on(cpus) as steered:
+            try:
+                assert all(message == "ready" for message in await clients.gather())
+                connect_started = time.monotonic()
+                clients.go()
+                connected, failures, reasons = _merge([message[1] for message in await clients.gather()])
+                connect_seconds = time.monotonic() - connect_started
+                busy = psutil.Process(gateway_pid).cpu_times()
+                quiet_started = time.monotonic()
+                loaded = await settle(gateway_pid, 2.0)
+                now = psutil.Process(gateway_pid).cpu_times()
+                # The gateway's CPU while every stream is open and nothing happens (heartbeats only).
+                idle_cpu = (now.user + now.system - busy.user - busy.system) / (time.monotonic() - quiet_started)
 
-            gate = asyncio.Semaphore(32)
-            # Fresh connections: the upload session's sat idle while the watchers connected, past the
-            # gateway's keep-alive, and a webhook sent as the server closes one is reset (not retried).
-            async with aiohttp.ClientSession(timeout=timeout) as webhooks:
-                # First a completion nobody watches: the first webhook after the stack starts also pays
-                # one-time costs (statements compiled and prepared, the connection) that are not the fan-out's.
-                await complete(webhooks, url, warmup["job_id"])
-                WEBHOOK.clear()
-                before_fanout = psutil.Process(gateway_pid).cpu_times()
+                gate = asyncio.Semaphore(32)
+                # Fresh connections: the upload session's sat idle while the watchers connected, past the
+                # gateway's keep-alive, and a webhook sent as the server closes one is reset (not retried).
+                async with aiohttp.ClientSession(timeout=timeout) as webhooks:
+                    # First a completion nobody watches: the first webhook after the stack starts also pays
+                    # one-time costs (statements compiled and prepared, the connection) that are not the fan-out's.
+                    await complete(webhooks, url, warmup["job_id"])
+                    WEBHOOK.clear()
+                    before_fanout = psutil.Process(gateway_pid).cpu_times()
 
-                async def completed(job_id: str) -> tuple[str, tuple[float, float]]:
-                    async with gate:
-                        return job_id, await complete(webhooks, url, job_id)
+                    async def completed(job_id: str) -> tuple[str, tuple[float, float]]:
+                        async with gate:
+                            return job_id, await complete(webhooks, url, job_id)
 
-                async def paced(n: int, job_id: str) -> tuple[str, tuple[float, float]]:
-                    await asyncio.sleep(n / RATE)
-                    return await completed(job_id)
+                    async def paced(n: int, job_id: str) -> tuple[str, tuple[float, float]]:
+                        await asyncio.sleep(n / RATE)
+                        return await completed(job_id)
 
-                ids = [job["job_id"] for job in jobs]
-                completing = [paced(n, job_id) if RATE else completed(job_id) for n, job_id in enumerate(ids)]
-                t0 = dict(await asyncio.gather(*completing))
-            done = await clients.gather()
-            # The gateway's CPU from the first completion to the last watcher's end: the fan-out passes
-            # and each stream's ending, per watcher, split into Python (user) and the kernel (system).
-            spent = psutil.Process(gateway_pid).cpu_times()
-        finally:
-            clients.join()
+                    ids = [job["job_id"] for job in jobs]
+                    completing = [paced(n, job_id) if RATE else completed(job_id) for n, job_id in enumerate(ids)]
+                    t0 = dict(await asyncio.gather(*completing))
+                done = await clients.gather()
+                # The gateway's CPU from the first completion to the last watcher's end: the fan-out passes
+                # and each stream's ending, per watcher, split into Python (user) and the kernel (system).
+                spent = psutil.Process(gateway_pid).cpu_times()
+            finally:
+                clients.join()
     arrivals = [arrival for message in done for arrival in message[1]]
     _, failures, reasons = _merge([message[2] for message in done])
     gc.collect()
@@ -221,6 +225,7 @@ async def run(url: str, gateway_pid: int) -> dict[str, object]:
         "watchers": WATCHERS,
         "jobs": JOBS,
         "client_processes": CLIENT_PROCESSES,
+        "loopback_receive_cpus": steered,
         "connected": connected,
         "failures": failures,
         "failure_reasons": reasons,
