@@ -1,8 +1,9 @@
 """gRPC server lifecycle, after grpc's asyncio examples.
 
 `GrpcServer` builds a grpc.aio server with our `ServerPipeline`, grpc.health.v1 and reflection.
-`run_until_terminated` serves until SIGTERM/SIGINT, then: health NOT_SERVING → a short drain so load
-balancers notice → `stop(grace)` lets in-flight calls finish → resources are closed.
+`run_until_terminated` freezes the start-up heap (heap.py), serves until SIGTERM/SIGINT, then: health
+NOT_SERVING → a short drain so load balancers notice → `stop(grace)` lets in-flight calls finish →
+resources are closed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from yousync_platform.access_tokens import AccessTokenVerifier
+from yousync_platform.heap import settle_heap
 from yousync_platform.pipeline import PipelineRegistrar, ServerPipeline
 
 log = logging.getLogger(__name__)
@@ -118,6 +120,7 @@ async def run_until_terminated(
         port = await server.start()
         if ready is not None:
             await ready()
+        settle_heap()
         await server.set_serving()
         log.info("serving", extra={"port": port, "services": [s.name for s in server.services]})
         if on_started is not None:

@@ -12,9 +12,10 @@ from uvicorn.supervisors import Multiprocess
 
 from yousync_gateway.app import create_app
 from yousync_gateway.metrics import MetricsServer
-from yousync_gateway.server import ServerLimits, WorkerHttpProtocol, settle_heap, uvicorn_config
+from yousync_gateway.server import ServerLimits, WorkerHttpProtocol, uvicorn_config
 from yousync_gateway.settings import GatewaySettings
 from yousync_platform.cli import start
+from yousync_platform.heap import settle_heap
 
 
 def main() -> None:

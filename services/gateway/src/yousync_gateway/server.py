@@ -23,7 +23,6 @@ is pinned by uv.lock and tests/security/test_server_limits.py exercises every br
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import re
 from collections.abc import Callable
@@ -397,15 +396,6 @@ def install_access_log_redaction() -> None:
 # Connections the kernel holds for accept(): a burst of EventSource reconnections (thousands of tabs after a
 # deploy) queues here instead of being dropped; the kernel caps it at net.core.somaxconn.
 LISTEN_BACKLOG = 8192
-
-
-def settle_heap() -> None:
-    """Once the app is built: what start-up allocated (modules, routes, schemas, settings) lives as long as
-    the process, so `gc.freeze()` takes it out of the collector's view and a full collection walks only what
-    requests and streams hold. (A larger young-generation threshold was tried too: no gain measurable on the
-    shared 2-core machine, so the thresholds stay CPython's.)"""
-    gc.collect()
-    gc.freeze()
 
 
 def uvicorn_config(app: Any, settings: GatewaySettings, **overrides: Any) -> uvicorn.Config:
