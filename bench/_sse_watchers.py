@@ -8,10 +8,10 @@ them (`time.monotonic()`). Both clocks are system-wide, so they compare with the
 takes (in both clocks) when it completes a job. The watchers are spread over a few processes so that reading 10,000
 streams does not queue behind one client's event loop (the gateway is what is measured).
 
-The receive timestamp is the event's own only if the watcher read it before the stream's end (the last
-chunk, sent when the gateway closes the response) arrived: the kernel merges segments waiting unread in a
-socket's receive queue, and the merged one carries the later segment's timestamp. So each arrival also
-says whether the end came in the same read (`coalesced`): its timestamp is then only an upper bound.
+The kernel merges segments waiting unread in a socket's receive queue, and the merged one carries the
+later segment's timestamp; the stream's end (its last chunk) follows its terminal event, but in the same
+write (the gateway's fan-out writes both at once) or right after it (a stream whose task sends them), so
+the timestamp of a read that holds both is the event's.
 The watcher processes run on CPUs of their own (bench/sse.py) so that they read as they are written to.
 
 Protocol with the main process (a multiprocessing pipe): the child sends "ready"; the main process sends
@@ -48,9 +48,8 @@ class Counts:
         self.reasons: dict[str, int] = {}
         self.ended = 0
         # (job id, when this process read the terminal event (CLOCK_MONOTONIC), when its bytes reached the
-        # socket (the kernel's receive timestamp, CLOCK_REALTIME), whether the stream's end came in the same
-        # read (the timestamp is then the end's: an upper bound))
-        self.arrivals: list[tuple[str, float, float, bool]] = []
+        # socket (the kernel's receive timestamp, CLOCK_REALTIME))
+        self.arrivals: list[tuple[str, float, float]] = []
         # Streams that delivered their terminal event. Closing one costs this CPU a few segments' worth of
         # TCP (the FIN each way, a reset for the gateway's end of the stream), which would compete with the
         # reading of the streams still waiting for theirs: they are closed after the round instead.
@@ -88,7 +87,6 @@ class Watcher:
         self.buffer = b""  # undecoded bytes (head, then chunked body)
         self.text = b""  # decoded body not yet split into events
         self.head = True
-        self.read_the_end = False  # the last read also held the end of the stream
         self.connected = False
         self.finished = False
         self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()  # first event, or the end
@@ -160,7 +158,6 @@ class Watcher:
             self.text += buffer[start : start + size]
             at = start + size + 2
         self.buffer = buffer[at:]
-        self.read_the_end = ended
         while not self.finished:
             end = self.text.find(b"\n\n")
             if end < 0:
@@ -179,7 +176,7 @@ class Watcher:
             self.counts._check()
             self.opened.set_result(None)
         if data.get("status") in TERMINAL:
-            self.counts.arrivals.append((self.job_id, now, stamp, self.read_the_end))
+            self.counts.arrivals.append((self.job_id, now, stamp))
             self._finish(None)
 
     def _finish(self, failure: str | None) -> None:

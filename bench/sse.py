@@ -12,10 +12,7 @@ gateway process runs on the first CPU and the watchers on the others (at nice BE
 a watcher neither takes the gateway's core in the middle of a fan-out nor waits for it to read. The
 watchers' half of loopback TCP goes to their CPUs too where it can be steered (_loopback.py; root, Linux;
 `loopback_receive_cpus`, null where not): on loopback it would otherwise run in the gateway's writes,
-about 60 % of each on these VMs, work a browser's own machine does. A
-watcher that reads late can find the stream's end already behind the event, and the kernel then stamps
-both with the end's time; `fanout_coalesced` counts those arrivals, whose latency is an upper bound (0
-of 10,000 with one job; with 10 watchers a job, a stream ends a few milliseconds after its event).
+about 60 % of each on these VMs, work a browser's own machine does.
 Several jobs complete at a steady BENCH_SSE_COMPLETIONS_PER_SECOND (25; 0 = a burst, 32 in flight).
 The watchers of one job share one upstream WatchJob stream in the gateway (fanout.py). Gateway memory
 is its RSS (psutil). Prints one JSON object on its last line.
@@ -214,9 +211,9 @@ async def run(url: str, gateway_pid: int) -> dict[str, object]:
     _, failures, reasons = _merge([message[2] for message in done])
     gc.collect()
     after = await settle(gateway_pid, 3.0)
-    latencies = sorted(stamp - t0[job_id][1] for job_id, _, stamp, _ in arrivals)
+    latencies = sorted(stamp - t0[job_id][1] for job_id, _, stamp in arrivals)
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [latencies[0]] * 99
-    reads = sorted(read - t0[job_id][0] for job_id, read, _, _ in arrivals)
+    reads = sorted(read - t0[job_id][0] for job_id, read, _ in arrivals)
     r = statistics.quantiles(reads, n=100) if len(reads) > 1 else [reads[0]] * 99
     hooks = sorted(WEBHOOK)
     WEBHOOK.clear()
@@ -240,7 +237,6 @@ async def run(url: str, gateway_pid: int) -> dict[str, object]:
         "fanout_p50_ms": round(q[49] * 1000, 1),
         "fanout_p99_ms": round(q[98] * 1000, 1),
         "fanout_max_ms": round(latencies[-1] * 1000, 1),
-        "fanout_coalesced": sum(1 for *_, coalesced in arrivals if coalesced),
         "fanout_read_p50_ms": round(r[49] * 1000, 1),
         "fanout_read_p99_ms": round(r[98] * 1000, 1),
         "gateway_cpu_us_per_watcher": {
@@ -277,7 +273,6 @@ def main() -> None:
         second = asyncio.run(run(stack.url, pid))
     result["rss_after_second_round_mb"] = second["rss_after_disconnect_mb"]
     result["second_round_fanout_p99_ms"] = second["fanout_p99_ms"]
-    result["second_round_fanout_coalesced"] = second["fanout_coalesced"]
     print(json.dumps(result))
 
 

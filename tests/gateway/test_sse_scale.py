@@ -4,6 +4,9 @@ stream, and each still gets every event, in order, and the terminal one."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+from typing import Any
 
 import httpx
 from prometheus_client import REGISTRY
@@ -111,3 +114,85 @@ async def test_a_late_watcher_of_a_finished_job_gets_its_terminal_event(
     again = await read_sse(gateway.http, accepted["progress_url"])
     assert again.events[-1].data["status"] == "completed"
     assert all(key[1] != accepted["job_id"] for key in gateway.state.feeds._feeds)
+
+
+class _SocketProbe:
+    """A feed listener behind a watcher's: in the fan-out's pass, after the watcher's write and before any
+    task wakes, it reads what the watcher's client socket holds (on loopback a write is in the peer's
+    receive queue when the call returns)."""
+
+    def __init__(self, feed: Any, client: socket.socket) -> None:
+        self.feed, self.client = feed, client
+        self.in_terminal_pass: bytes | None = None
+
+    def on_frame(self) -> bool:
+        if self.feed.frames[-1].terminal:
+            self.in_terminal_pass = b""
+            with contextlib.suppress(BlockingIOError):
+                self.in_terminal_pass = self.client.recv(65536)
+        return False
+
+    def wake(self) -> None:
+        pass
+
+    def on_end(self) -> None:
+        pass
+
+
+async def test_the_last_event_and_the_end_of_the_stream_go_in_one_write(
+    gateway: Gateway, lines: dict[str, int]
+) -> None:
+    """A waiting watcher's terminal event leaves in the fan-out's pass together with the end of the body, in
+    one write: the client gets both at once, not the end after the gateway has woken the stream's task.
+    The end is not written again, so the keep-alive connection carries the next request cleanly."""
+    headers = await gateway.sign_in("fanout-end@example.com")
+    host, port = gateway.url.removeprefix("http://").rsplit(":", 1)
+    auth = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    loop = asyncio.get_running_loop()
+    client = socket.create_connection((host, int(port)))
+    client.setblocking(False)
+
+    async def read_until(marker: bytes, seen: bytes = b"") -> bytes:
+        while marker not in seen:
+            data = await asyncio.wait_for(loop.sock_recv(client, 65536), 30)
+            assert data, f"closed before {marker!r}: {seen[-300:]!r}"
+            seen += data
+        return seen
+
+    try:
+        async with dispatcher_paused(gateway.flow):
+            upload = await gateway.http.post(
+                f"/api/tokens/{lines['frankly']}/upload-audio",
+                headers=headers,
+                **multipart("audio_file", take("frankly", "good.wav")),
+            )
+            assert upload.status_code == 202, upload.text
+            accepted = upload.json()
+            path = accepted["progress_url"]
+            request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{auth}Accept: text/event-stream\r\n\r\n"
+            await loop.sock_sendall(client, request.encode())
+            head = await read_until(b"\n\n\r\n")  # the response's head and its first event (the current state)
+            assert head.startswith(b"HTTP/1.1 200") and b"transfer-encoding: chunked" in head.lower(), head
+            hub = gateway.state.feeds
+
+            async def waiting_feed() -> Any:
+                return next((f for k, f in hub._feeds.items() if k[1] == accepted["job_id"] and f._listeners), None)
+
+            feed = await wait_for(waiting_feed, timeout=30, interval=0.02)
+            probe = _SocketProbe(feed, client)
+            feed.listen(probe)
+        # The dispatcher runs again: the job goes through its stages to the end.
+
+        async def terminal_pass() -> bool:
+            return probe.in_terminal_pass is not None
+
+        await wait_for(terminal_pass, timeout=60, interval=0.02)
+        terminal = probe.in_terminal_pass
+        assert terminal is not None
+        assert b'"status":"completed"' in terminal and terminal.endswith(b"\n\n\r\n0\r\n\r\n"), terminal[-200:]
+        # The same connection answers another request: no second end of the body comes before its response.
+        await loop.sock_sendall(client, f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+        again = await read_until(b"\r\n\r\n")
+        assert again.startswith(b"HTTP/1.1 200 "), again
+    finally:
+        client.close()

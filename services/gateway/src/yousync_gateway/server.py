@@ -14,7 +14,8 @@ adds, per connection:
   `drain_max_seconds`, so that a client without `Expect: 100-continue` reads the answer instead of a reset;
 * a direct body writer for long-lived streams (`DirectBody`, the ASGI extension `DIRECT_BODY`): the progress
   streams' fan-out writes an already framed chunk to ten thousand sockets in one synchronous pass instead
-  of waking ten thousand tasks that each await `send` through every middleware.
+  of waking ten thousand tasks that each await `send` through every middleware. A stream's last event
+  goes out with the end of the body in the same write; the end that `send` writes after it is left out.
 
 It relies on uvicorn's `HttpToolsProtocol` internals (`cycle`, `flow`, the parser callbacks); the version
 is pinned by uv.lock and tests/security/test_server_limits.py exercises every branch over real sockets.
@@ -77,6 +78,10 @@ class _HeadTooLarge(Exception):
 DIRECT_BODY = "yousync.direct_body"
 
 
+# The last chunk of chunked transfer encoding: what uvicorn writes for a body message without more_body.
+END_OF_BODY = b"0\r\n\r\n"
+
+
 def chunk(data: bytes) -> bytes:
     """`data` framed as one chunk of chunked transfer encoding (what uvicorn writes for a body message)."""
     return b"%x\r\n%b\r\n" % (len(data), data)
@@ -93,22 +98,27 @@ class DirectBody:
     and every middleware. `on_lost` registers a callback run once when the connection is lost, so a
     stream that only waits learns of it without reading `receive` in another task."""
 
-    __slots__ = ("_cycle", "_lost", "_real")
+    __slots__ = ("_cycle", "_ended", "_lost", "_real")
 
     def __init__(self, real: asyncio.Transport, cycle: Any) -> None:
         self._real = real
         self._cycle = cycle
+        self._ended = False
         self._lost: Callable[[], None] | None = None
 
     @property
     def connected(self) -> bool:
         return not self._cycle.disconnected and not self._real.is_closing()
 
-    def write(self, framed: bytes) -> bool:
-        """Write `framed` (made with `chunk()`); False (nothing written) when `send` must be used instead."""
+    def write(self, framed: bytes, *, last: bool = False) -> bool:
+        """Write `framed` (made with `chunk()`); False (nothing written) when `send` must be used instead.
+        `last`: it is the body's last data, and the end of the body goes in the same write (one segment, one
+        system call, the end with the event rather than after a task has woken); the response must then end
+        with a body message that has no data, whose end is not written again (`_Transport.write`)."""
         cycle = self._cycle
         if (
-            cycle.chunked_encoding is not True
+            self._ended
+            or cycle.chunked_encoding is not True
             or not cycle.response_started
             or cycle.response_complete
             or cycle.disconnected
@@ -116,7 +126,12 @@ class DirectBody:
             or self._real.is_closing()
         ):
             return False
-        self._real.write(framed)
+        if last:
+            self._ended = True
+            cycle.transport.end_written = True
+            self._real.write(framed + END_OF_BODY)
+        else:
+            self._real.write(framed)
         return True
 
     def on_lost(self, callback: Callable[[], None] | None) -> None:
@@ -130,14 +145,24 @@ class DirectBody:
 
 class _Transport:
     """The connection's transport as uvicorn sees it: `close()` becomes a lingering close while the
-    client is still sending its request body."""
+    client is still sending its request body, and the end of a body that `DirectBody` already wrote
+    (`end_written`) is not written again."""
 
     def __init__(self, real: asyncio.Transport, protocol: GuardedProtocol) -> None:
         self._real = real
         self._protocol = protocol
+        self.end_written = False
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._real, name)
+
+    def write(self, data: bytes) -> None:
+        if self.end_written:
+            if data != END_OF_BODY:
+                raise RuntimeError("response data after the end of its body")
+            self.end_written = False
+            return
+        self._real.write(data)
 
     def close(self) -> None:
         self._protocol._close()

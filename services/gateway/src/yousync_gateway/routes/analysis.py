@@ -449,7 +449,7 @@ class _Watcher:
             if new.sequence <= self.after:
                 self.position += 1  # already sent before this stream resumed: skipped, as _next_frame does
                 return False
-            if direct.write(new.chunk):
+            if direct.write(new.chunk, last=new.terminal):
                 self.position += 1
                 self.after = new.sequence
                 self._quiet = False
