@@ -8,6 +8,8 @@ here that is about 60 % of a small write (bench/loopback_send.py: ~7 µs a write
 network card would put it on another machine, and restores the setting after. It needs root and Linux;
 BENCH_STEER_LOOPBACK=0 keeps the default. The kernel's receive timestamp is still taken on the sender's
 CPU as the segment is handed over (netdev_tstamp_prequeue), so a client's arrival time is unchanged.
+A run killed before it ends leaves the setting behind; `echo 0 > /sys/class/net/lo/queues/rx-0/rps_cpus`
+restores Linux's default.
 """
 
 from __future__ import annotations
