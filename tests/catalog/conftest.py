@@ -18,18 +18,20 @@ TABLES = (
 )
 
 
-async def empty_catalog(catalog: CatalogHarness, postgres_url: str) -> None:
-    engine = create_engine(postgres_url)
-    async with engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
-    await engine.dispose()
-    catalog.app.service.lists.clear()
-    catalog.app.service.details.clear()
-
-
 @pytest.fixture(autouse=True)
 async def clean_catalog(catalog: CatalogHarness, postgres_url: str) -> AsyncIterator[None]:
     """Empty before (whatever ran first, e.g. takes counted on another test's lines) and after."""
-    await empty_catalog(catalog, postgres_url)
-    yield
-    await empty_catalog(catalog, postgres_url)
+    engine = create_engine(postgres_url)
+
+    async def empty() -> None:
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+        catalog.app.service.lists.clear()
+        catalog.app.service.details.clear()
+
+    try:
+        await empty()
+        yield
+        await empty()
+    finally:
+        await engine.dispose()

@@ -118,6 +118,16 @@ def multipart(
     return {"files": {field_name: (filename, data, content_type)}}
 
 
+async def upload(gateway: Gateway, headers: dict[str, str], token_id: int, data: bytes, **kw: str) -> dict[str, Any]:
+    """Upload a take through the gateway's original-frontend path; asserts 202 and returns the answer."""
+    response = await gateway.http.post(
+        f"/api/tokens/{token_id}/upload-audio", headers=headers, **multipart("audio_file", data, **kw)
+    )
+    assert response.status_code == 202, response.text
+    accepted: dict[str, Any] = response.json()
+    return accepted
+
+
 class RequestIdLog(logging.Handler):
     """Captures the request id that each service's access log line was written under."""
 

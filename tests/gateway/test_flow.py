@@ -5,15 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.gateway.conftest import Gateway, multipart, read_sse, take
-
-
-async def _upload(gateway: Gateway, headers: dict[str, str], token_id: int, data: bytes, **kw: str) -> dict:  # type: ignore[type-arg]
-    response = await gateway.http.post(
-        f"/api/tokens/{token_id}/upload-audio", headers=headers, **multipart("audio_file", data, **kw)
-    )
-    assert response.status_code == 202, response.text
-    return response.json()  # type: ignore[no-any-return]
+from tests.gateway.conftest import Gateway, multipart, read_sse, take, upload
 
 
 async def test_browser_flow(gateway: Gateway, lines: dict[str, int]) -> None:
@@ -52,7 +44,7 @@ async def test_browser_flow(gateway: Gateway, lines: dict[str, int]) -> None:
     assert created.status_code == 201 and created.json()["token_id"] == token_id
 
     # Upload (the browser labels WebM as audio/wav; the bytes decide).
-    accepted = await _upload(gateway, headers, token_id, take("frankly", "good.webm"))
+    accepted = await upload(gateway, headers, token_id, take("frankly", "good.webm"))
     assert accepted["status"] == "processing" and accepted["job_id"] and accepted["stream_ticket"]
     job_id = accepted["job_id"]
 
@@ -147,7 +139,7 @@ async def test_heartbeats_and_disconnect_release(gateway: Gateway, lines: dict[s
     subject = gateway.sessions["quiet@example.com"]["user"]["id"]
     streams = gateway.state.limits.streams
     async with dispatcher_paused(gateway.flow):
-        accepted = await _upload(gateway, headers, lines["houston"], take("houston", "good.wav"))
+        accepted = await upload(gateway, headers, lines["houston"], take("houston", "good.wav"))
         # The job sits queued: the stream sends its snapshot, then heartbeat comments.
         first = await read_sse(gateway.http, accepted["progress_url"], stop_after=1)
         assert first.events[0].data["status"] == "processing"

@@ -12,7 +12,7 @@ import httpx
 from prometheus_client import REGISTRY
 
 from tests.fixtures.suite import wait_for
-from tests.gateway.conftest import Gateway, SseStream, dispatcher_paused, multipart, read_sse, take
+from tests.gateway.conftest import Gateway, SseStream, dispatcher_paused, read_sse, take, upload
 
 WATCHERS = 40
 
@@ -40,13 +40,7 @@ async def test_many_watchers_of_one_job_share_one_upstream_stream(gateway: Gatew
     limits = httpx.Limits(max_connections=WATCHERS + 10, max_keepalive_connections=WATCHERS + 10)
     async with httpx.AsyncClient(base_url=gateway.url, timeout=60, limits=limits) as http:
         async with dispatcher_paused(gateway.flow):
-            upload = await gateway.http.post(
-                f"/api/tokens/{lines['frankly']}/upload-audio",
-                headers=headers,
-                **multipart("audio_file", take("frankly", "good.wav")),
-            )
-            assert upload.status_code == 202, upload.text
-            accepted = upload.json()
+            accepted = await upload(gateway, headers, lines["frankly"], take("frankly", "good.wav"))
             job_id = accepted["job_id"]
             calls_before, handled_before = hub.upstream_calls, watch_calls_handled()
             direct_before = direct_events()
@@ -95,12 +89,7 @@ async def test_a_late_watcher_of_a_finished_job_gets_its_terminal_event(
     gateway: Gateway, lines: dict[str, int]
 ) -> None:
     headers = await gateway.sign_in("fanout-late@example.com")
-    upload = await gateway.http.post(
-        f"/api/tokens/{lines['frankly']}/upload-audio",
-        headers=headers,
-        **multipart("audio_file", take("frankly", "good.wav")),
-    )
-    accepted = upload.json()
+    accepted = await upload(gateway, headers, lines["frankly"], take("frankly", "good.wav"))
     first = await read_sse(gateway.http, accepted["progress_url"])
     assert first.events[-1].data["status"] == "completed"
     last = first.events[-1].id
@@ -161,13 +150,7 @@ async def test_the_last_event_and_the_end_of_the_stream_go_in_one_write(
 
     try:
         async with dispatcher_paused(gateway.flow):
-            upload = await gateway.http.post(
-                f"/api/tokens/{lines['frankly']}/upload-audio",
-                headers=headers,
-                **multipart("audio_file", take("frankly", "good.wav")),
-            )
-            assert upload.status_code == 202, upload.text
-            accepted = upload.json()
+            accepted = await upload(gateway, headers, lines["frankly"], take("frankly", "good.wav"))
             path = accepted["progress_url"]
             request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{auth}Accept: text/event-stream\r\n\r\n"
             await loop.sock_sendall(client, request.encode())
